@@ -1,0 +1,50 @@
+# Two commands for everyone: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help setup train run test lint validate pytest e2e nlu-eval bench clean
+
+help:
+	@echo "make run    set up, train if needed, start Rasa + action server + bot service"
+	@echo "make test   set up, train if needed, run every check and test"
+	@echo "make train  retrain only if data/, domain.yml or config.yml changed"
+	@echo "make nlu-eval  score the trained model on the held-out NLU test set"
+
+setup:
+	@scripts/setup_venv.sh
+
+train: setup
+	@scripts/train.sh
+
+run: setup train
+	@$(PY) -m bot up
+
+lint: setup
+	@echo "==> ruff"
+	@.venv/bin/ruff check bot actions tests scripts
+
+validate: setup
+	@echo "==> rasa data validate --fail-on-warnings"
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+pytest: setup train
+	@echo "==> pytest"
+	@$(PY) -m pytest -q
+
+e2e: setup train
+	@echo "==> conversation tests (tests/test_*.yml)"
+	@scripts/test_conversations.sh
+
+nlu-eval: setup train
+	@$(PY) scripts/eval_nlu.py --markdown docs/NLU_EVAL.md --json var/nlu_eval.json
+
+test: setup train lint validate pytest e2e
+	@echo "==> all tests passed"
+
+clean:
+	rm -rf models var/*.sqlite3 var/*.db .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom actions of the assistant (rasa-sdk): intake form, submission, hand-off, progress."""

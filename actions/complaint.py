@@ -1,0 +1,343 @@
+"""The complaint intake: acknowledge at once, fill the form, read it back, submit the ticket.
+
+The form asks for issue type, order number and expectation, one at a time, and never asks for
+what the customer already said: slots are pre-filled from every message (domain mappings plus
+`extract_order_number` here, which reads the shop's configured patterns). Each slot gets at most
+two failed attempts; then the assistant carries on without it and says a person can help.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import customer_ref, customer_texts, latest_intent, latest_text, settings
+from actions.order_api import OrderLookup, lookup_order
+from actions.tickets_client import ticket_client
+from bot.orders import find_order_numbers, is_valid_order_number, normalise_order_number
+from bot.promises import contact_promise
+from bot.taxonomy import (EXPECTATIONS, ISSUE_TYPES, is_complaint_intent, issue_type_for_intent,
+                          normalise_expectation, normalise_issue_type)
+from bot.triage import max_priority, triage
+
+FORM = "complaint_form"
+MAX_ATTEMPTS = 2
+UNKNOWN = "unknown"
+FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
+              "failed_attempts")
+# A bare "I want to complain" says nothing about what went wrong: ask instead of filing it as "other".
+_BARE_COMPLAINT = re.compile(r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈|举报|维权|找你们)(一下|你们|你们店|商家)?[!！。.~～]*$")
+# Answers to a form question that cannot be anything but an answer (so free text is accepted).
+_ANSWER_INTENTS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"}
+
+
+def _attempts(tracker: Tracker) -> dict[str, int]:
+    return dict(tracker.get_slot("failed_attempts") or {})
+
+
+def _count_failure(tracker: Tracker, slot: str) -> tuple[int, dict[str, int]]:
+    attempts = _attempts(tracker)
+    attempts[slot] = attempts.get(slot, 0) + 1
+    return attempts[slot], attempts
+
+
+def _previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (the tracker already holds the new one)."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    value = None
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        if event.get("event") == "restart":
+            value = None
+    return value
+
+
+def _order_promise_text(priority: str) -> str:
+    return contact_promise(settings(), priority).due_text
+
+
+class ActionAcknowledgeComplaint(Action):
+    """The very first reply to a complaint: an apology specific to the problem, then off-hours
+    and urgency notes. The form asks the next question right after."""
+
+    def name(self) -> str:
+        return "action_acknowledge_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        intent, _confidence = latest_intent(tracker)
+        issue_type = issue_type_for_intent(intent) or tracker.get_slot("issue_type")
+        events: list[EventType] = []
+        if issue_type == "other_complaint" and _BARE_COMPLAINT.match(re.sub(r"\s", "", text)):
+            issue_type = None  # ask what happened instead of filing "other"
+            events.append(SlotSet("issue_type", None))
+        dispatcher.utter_message(response=f"utter_ack_{issue_type or 'other_complaint'}")
+
+        found = find_order_numbers(text, settings().order_number_patterns)
+        if found:
+            events += [SlotSet("order_number", found[-1]), SlotSet("order_number_status", "given")]
+        expectation = normalise_expectation(tracker.get_slot("expectation")) or (
+            normalise_expectation(text) if issue_type else None)
+        if expectation:
+            events.append(SlotSet("expectation", expectation))
+
+        risk = triage(text, repeat_contacts=_earlier_tickets(tracker))
+        promise = contact_promise(settings(), risk.priority)
+        if not promise.open_now:
+            dispatcher.utter_message(text=(
+                f"现在是非工作时间（人工客服在线：{promise.hours_text}），客服{promise.next_opening_text}上班。"
+                f"我先把您的情况完整记下来，客服最晚会在{promise.due_text}联系您。"))
+        elif risk.priority == "urgent":
+            dispatcher.utter_message(
+                text="您反映的情况我们会按最高优先级处理。如果想马上和客服同事直接沟通，点下面的按钮或回复「转人工」就行。",
+                buttons=[{"title": "马上转人工", "payload": "/request_human"}])
+        return events + [
+            SlotSet("description", text if issue_type else None),
+            SlotSet("priority", risk.priority),
+            SlotSet("risk_flags", risk.risk_flags),
+            SlotSet("off_hours", not promise.open_now),
+            SlotSet("failed_attempts", {}),
+        ]
+
+
+def _earlier_tickets(tracker: Tracker) -> int:
+    return sum(1 for e in tracker.events if e.get("event") == "slot" and e.get("name") == "ticket_id" and e.get("value"))
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        # Everything the customer says about the problem is the ticket's description.
+        intent, _ = latest_intent(tracker)
+        text = latest_text(tracker)
+        description = tracker.get_slot("description") or ""
+        if is_complaint_intent(intent) and text and not text.startswith("/") and text not in description:
+            events.append(SlotSet("description", f"{description}\n{text}".strip()))
+        return events
+
+    # -- extraction: free text is always accepted for the slot being asked -------------------
+    async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        text = latest_text(tracker)
+        found = find_order_numbers(text, settings().order_number_patterns)
+        if found:
+            return {"order_number": found[-1]}
+        intent, _ = latest_intent(tracker)
+        if tracker.get_slot("requested_slot") == "order_number" and intent in _ANSWER_INTENTS and \
+                not tracker.get_slot("order_number") and intent != "dont_know":
+            return {"order_number": text.strip()[:60]}  # validated (and refused) below
+        return {}
+
+    async def extract_expectation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "expectation" or tracker.get_slot("expectation"):
+            return {}
+        intent, _ = latest_intent(tracker)
+        text = latest_text(tracker)
+        if intent in _ANSWER_INTENTS or is_complaint_intent(intent):
+            found = normalise_expectation(text)
+            if found:
+                return {"expectation": found}
+            if intent in _ANSWER_INTENTS and intent != "dont_know":
+                return {"expectation": text.strip()[:60]}
+        return {}
+
+    # -- validation ----------------------------------------------------------------------------
+    def validate_order_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        value = normalise_order_number(str(slot_value or ""))
+        if value == UNKNOWN:
+            dispatcher.utter_message(text="没关系，订单号先空着，客服会根据您的账号帮您查找这笔订单。")
+            return {"order_number": UNKNOWN, "order_number_status": UNKNOWN}
+        patterns = settings().order_number_patterns
+        if is_valid_order_number(value, patterns) and (value in find_order_numbers(latest_text(tracker), patterns)
+                                                       or not latest_text(tracker)):
+            status = "given"
+            if settings().order_api_url:
+                result = lookup_order(settings().order_api_url, value, settings().order_api_timeout_seconds)
+                if result == OrderLookup.NOT_FOUND:
+                    return self._refuse_order_number(
+                        dispatcher, tracker, f"订单号 {value} 没有查到，麻烦再核对一下（在订单详情页可以直接复制）。")
+                status = "verified" if result == OrderLookup.FOUND else "given"
+            changed = _previous_value(tracker, "order_number") not in (None, value, UNKNOWN)
+            if changed and tracker.get_slot("requested_slot") != "order_number":
+                dispatcher.utter_message(text=f"好的，订单号已更正为 {value}。")
+            return {"order_number": value, "order_number_status": status}
+        return self._refuse_order_number(
+            dispatcher, tracker,
+            "这个订单号好像不太对😥 淘宝/天猫订单号是 18-19 位数字，京东是 11-12 位，拼多多是「6位日期-15位数字」，"
+            "麻烦再核对一下。")
+
+    def _refuse_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, message: str) -> dict[str, Any]:
+        failures, attempts = _count_failure(tracker, "order_number")
+        if failures >= MAX_ATTEMPTS:
+            dispatcher.utter_message(
+                text="订单号暂时对不上也没关系，我先不填，客服会帮您核对。需要真人帮忙的话随时回复「转人工」。",
+                buttons=[{"title": "转人工", "payload": "/request_human"}])
+            return {"order_number": UNKNOWN, "order_number_status": UNKNOWN, "failed_attempts": attempts}
+        dispatcher.utter_message(text=message, buttons=[{"title": "不知道订单号", "payload": "/dont_know"}])
+        return {"order_number": None, "failed_attempts": attempts}
+
+    def validate_issue_type(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        value = normalise_issue_type(str(slot_value or ""))
+        text = re.sub(r"\s", "", latest_text(tracker))
+        previous = _previous_value(tracker, "issue_type")
+        asked = tracker.get_slot("requested_slot") == "issue_type"
+        if value == "other_complaint" and _BARE_COMPLAINT.match(text):
+            return {"issue_type": previous}  # "我要投诉" again: keep asking what happened
+        if value is None:
+            failures, attempts = _count_failure(tracker, "issue_type")
+            if failures >= MAX_ATTEMPTS:
+                dispatcher.utter_message(text="好的，我先按「其他问题」登记，您说的原话客服都能看到。")
+                return {"issue_type": "other_complaint", "failed_attempts": attempts}
+            return {"issue_type": None, "failed_attempts": attempts}
+        if previous and value != previous and not asked:
+            _intent, confidence = latest_intent(tracker)
+            if confidence < 0.8:
+                return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
+            dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
+        return {"issue_type": value}
+
+    def validate_expectation(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        value = normalise_expectation(str(slot_value or ""))
+        if value is None:
+            failures, attempts = _count_failure(tracker, "expectation")
+            if failures >= MAX_ATTEMPTS:
+                dispatcher.utter_message(text="好的，我先记下您的原话，具体怎么处理由客服和您商量。")
+                return {"expectation": "other", "failed_attempts": attempts}
+            dispatcher.utter_message(text="抱歉我没太理解您希望怎么处理，可以点选下面的选项，或者换个说法告诉我。")
+            return {"expectation": None, "failed_attempts": attempts}
+        previous = _previous_value(tracker, "expectation")
+        if previous and previous != value and tracker.get_slot("requested_slot") != "expectation":
+            dispatcher.utter_message(text=f"好的，诉求已改为「{EXPECTATIONS[value]}」。")
+        return {"expectation": value}
+
+    def validate_confirm(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        corrected = any(tracker.get_slot(s) != _previous_value(tracker, s)
+                        for s in ("order_number", "issue_type", "expectation"))
+        if slot_value is True and not corrected:
+            return {"confirm": True}
+        if corrected:
+            return {"confirm": None}  # the summary is read back again with the correction
+        failures, attempts = _count_failure(tracker, "confirm")
+        if failures >= 3:
+            dispatcher.utter_message(
+                text="看来我记的还是不对，抱歉！我把已有的信息交给客服同事，由真人跟您核对。",
+                buttons=[{"title": "转人工", "payload": "/request_human"}])
+        dispatcher.utter_message(
+            text="好的，哪里需要修改？直接告诉我正确的内容就行，比如「订单号是……」或「我想换货」。")
+        return {"confirm": None, "failed_attempts": attempts}
+
+
+def summary_lines(tracker: Tracker) -> list[str]:
+    issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "other_complaint")
+    order = tracker.get_slot("order_number")
+    expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", "其他诉求")
+    description = (tracker.get_slot("description") or "").replace("\n", " ")
+    if len(description) > 60:
+        description = description[:60] + "…"
+    lines = [f"· 订单号：{order if order and order != UNKNOWN else '暂未提供（客服会帮您核对）'}",
+             f"· 问题：{issue.label if issue else '其他问题'}" + (f"（{description}）" if description else ""),
+             f"· 您的诉求：{expectation}"]
+    return lines
+
+
+class ActionAskConfirm(Action):
+    def name(self) -> str:
+        return "action_ask_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = "好的，我跟您确认一下：\n" + "\n".join(summary_lines(tracker)) + "\n没问题的话，我就提交给客服同事处理。"
+        dispatcher.utter_message(text=text, buttons=[{"title": "确认提交", "payload": "/affirm"},
+                                                     {"title": "需要修改", "payload": "/deny"}])
+        return []
+
+
+def idempotency_key(tracker: Tracker, purpose: str = "complaint") -> str:
+    """Stable for one filled form: the same submission retried never makes a second ticket."""
+    started = max((e.get("timestamp") or 0 for e in tracker.events
+                   if e.get("event") == "active_loop" and e.get("name") == FORM), default=0)
+    raw = f"{tracker.sender_id}|{purpose}|{started}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
+    order = tracker.get_slot("order_number")
+    texts = customer_texts(tracker)
+    description = tracker.get_slot("description") or "\n".join(texts[-5:])
+    risk = triage("\n".join(texts), repeat_contacts=_earlier_tickets(tracker))
+    priority = max_priority(risk.priority, tracker.get_slot("priority") or "normal")
+    return {
+        "idempotency_key": idempotency_key(tracker, "handoff" if handoff else "complaint"),
+        "session_id": tracker.sender_id,
+        "customer_ref": customer_ref(tracker),
+        "channel": "web",
+        "order_number": order if order and order != UNKNOWN else None,
+        "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
+                                                                           else UNKNOWN),
+        "issue_type": tracker.get_slot("issue_type") or "other_complaint",
+        "expectation": tracker.get_slot("expectation") or "other",
+        "description": description[:4000],
+        "priority": priority,
+        "risk_flags": sorted(set(risk.risk_flags) | set(tracker.get_slot("risk_flags") or [])),
+        "off_hours": not contact_promise(settings(), priority).open_now,
+        "handoff_requested": handoff,
+        "submitted_at": datetime.now(timezone.utc).isoformat(),
+    }
+
+
+def reset_form_slots() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ActionSubmitComplaint(Action):
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        payload = ticket_payload(tracker)
+        submission = ticket_client().submit(payload)
+        promise = submission.ticket.get("first_response_due_text") if submission.ticket else None
+        promise = promise or _order_promise_text(payload["priority"])
+        ticket_id = submission.ticket.get("id") if submission.ticket else None
+        if ticket_id:
+            dispatcher.utter_message(text=(
+                f"已经为您提交好了，工单号 {ticket_id}。客服同事会在{promise}联系您，"
+                "具体处理方案由客服和您确认。之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+        else:
+            dispatcher.utter_message(text=(
+                f"已经为您登记好了，客服同事会在{promise}联系您，具体处理方案由客服和您确认。"
+                "之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+        return reset_form_slots() + [SlotSet("ticket_id", ticket_id or payload["idempotency_key"])]
+
+
+class ActionCancelComplaint(Action):
+    def name(self) -> str:
+        return "action_cancel_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots()
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_greet", shop_name=settings().shop_name)
+        return []

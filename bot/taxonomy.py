@@ -1,0 +1,121 @@
+"""The complaint taxonomy and customer expectations: the single source of truth.
+
+Intent names of the NLU (`complain_<issue_type>`) map here; actions, the desk and the statistics
+all read labels from this module so the Chinese wording stays consistent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IssueType:
+    key: str
+    category: str
+    label: str  # short Chinese name shown to customers and agents
+    examples: str  # what belongs here, in Chinese
+
+
+ISSUE_TYPES: dict[str, IssueType] = {t.key: t for t in (
+    IssueType("product_quality", "product", "质量问题", "破损、瑕疵、故障、过期"),
+    IssueType("not_as_described", "product", "与描述不符", "色差、尺码、材质、假货"),
+    IssueType("wrong_or_missing_item", "product", "错发漏发", "错发、漏发、少件、配件缺失"),
+    IssueType("out_of_stock", "product", "下单后缺货", "下单后被告知没货"),
+    IssueType("logistics_delay", "logistics", "物流延误", "未发货、物流停滞、超时未到"),
+    IssueType("package_damaged_or_lost", "logistics", "包裹破损丢件", "包裹破损、丢件、签收未收到"),
+    IssueType("courier_attitude", "logistics", "快递员问题", "快递员态度、不送货上门"),
+    IssueType("service_attitude", "service", "客服服务", "客服态度差、响应慢"),
+    IssueType("after_sales_refund", "service", "售后退款", "退换货、退款慢或被拒"),
+    IssueType("payment_issue", "other", "支付问题", "重复扣款、支付失败已扣款"),
+    IssueType("promotion_issue", "other", "优惠活动", "优惠券、满减、赠品、活动规则"),
+    IssueType("price_dispute", "other", "价格争议", "降价、价保、差价"),
+    IssueType("other_complaint", "other", "其他问题", "其他投诉"),
+)}
+
+CATEGORIES: dict[str, str] = {
+    "product": "商品问题", "logistics": "物流问题", "service": "服务问题", "other": "其他问题"}
+
+EXPECTATIONS: dict[str, str] = {
+    "refund": "仅退款",
+    "return_refund": "退货退款",
+    "exchange": "换货",
+    "resend": "补发",
+    "compensation": "补偿",
+    "repair": "维修",
+    "expedite": "催发货/加急",
+    "explanation": "给个说法/道歉",
+    "other": "其他诉求",
+}
+
+PRIORITIES: dict[str, str] = {"urgent": "紧急", "high": "高", "normal": "普通"}
+STATUSES: dict[str, str] = {
+    "new": "待处理", "open": "处理中", "pending_customer": "等待顾客回复",
+    "resolved": "已解决", "closed": "已关闭"}
+
+COMPLAINT_INTENT_PREFIX = "complain_"
+_INTENT_TO_ISSUE = {f"{COMPLAINT_INTENT_PREFIX}{k}": k for k in ISSUE_TYPES}
+_INTENT_TO_ISSUE["complain_other"] = "other_complaint"
+
+
+def issue_type_for_intent(intent: str | None) -> str | None:
+    """`complain_logistics_delay` → `logistics_delay`; None for non-complaint intents."""
+    return _INTENT_TO_ISSUE.get(intent or "")
+
+
+def intent_for_issue_type(issue_type: str) -> str:
+    return "complain_other" if issue_type == "other_complaint" else f"{COMPLAINT_INTENT_PREFIX}{issue_type}"
+
+
+def is_complaint_intent(intent: str | None) -> bool:
+    return (intent or "") in _INTENT_TO_ISSUE
+
+
+def category_of(issue_type: str | None) -> str | None:
+    found = ISSUE_TYPES.get(issue_type or "")
+    return found.category if found else None
+
+
+# Free-text words customers use for each expectation; the NLU maps most of these with entity
+# synonyms, this table catches what it misses (e.g. a button label typed by hand).
+_EXPECTATION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("return_refund", ("退货退款", "退货", "退回去", "寄回去", "退了吧", "把货退")),
+    ("refund", ("仅退款", "只退款", "退款", "退钱", "把钱退", "钱退", "退费", "refund")),
+    ("exchange", ("换货", "换一个", "换个", "换新", "调换", "换一件", "换成")),
+    ("resend", ("补发", "补寄", "重新发", "再发", "重发")),
+    ("compensation", ("补偿", "赔偿", "赔钱", "赔", "优惠券补偿", "红包")),
+    ("repair", ("维修", "修好", "修一下", "保修", "修理")),
+    ("expedite", ("催发货", "加急", "催一下", "赶紧发", "尽快发", "快点发", "催")),
+    ("explanation", ("说法", "道歉", "解释", "交代")),
+    ("other", ("其他", "别的", "随便", "看着办")),
+)
+
+
+def normalise_expectation(value: str | None) -> str | None:
+    """Maps a canonical key, a Chinese label or a free-text wish to a canonical expectation."""
+    if not value:
+        return None
+    text = value.strip().lower()
+    if text in EXPECTATIONS:
+        return text
+    for key, label in EXPECTATIONS.items():
+        if text == label:
+            return key
+    for key, words in _EXPECTATION_WORDS:
+        if any(word in text for word in words):
+            return key
+    return None
+
+
+def normalise_issue_type(value: str | None) -> str | None:
+    """Maps a canonical key, an intent name or a Chinese label to a canonical issue type."""
+    if not value:
+        return None
+    text = value.strip()
+    if text in ISSUE_TYPES:
+        return text
+    if text in _INTENT_TO_ISSUE:
+        return _INTENT_TO_ISSUE[text]
+    for key, issue in ISSUE_TYPES.items():
+        if text == issue.label:
+            return key
+    return None

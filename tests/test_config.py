@@ -1,0 +1,71 @@
+"""Settings: defaults work with no configuration; every bad value names its variable."""
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, ensure_secrets, load_settings, require_secrets
+
+NO_FILE = Path("/nonexistent/.env")
+
+
+def test_defaults_work_without_any_configuration():
+    settings = load_settings({}, env_file=NO_FILE)
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.bot_port == 8000 and settings.rasa_port == 5005 and settings.action_port == 5055
+    assert settings.weekly_hours[0] == [(time(9), time(18))]
+    assert settings.sla_first_response_minutes == {"urgent": 5, "high": 10, "normal": 15}
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("var/desk.sqlite3")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("BOT_PORT", "eighty"), ("BOT_PORT", "70000"), ("SHOP_TIMEZONE", "Mars/Olympus"),
+    ("BUSINESS_HOURS", "weekdays nine to five"), ("BUSINESS_HOURS", "mon 18:00-09:00"),
+    ("FOLLOW_CHINA_HOLIDAYS", "maybe"), ("SHOP_CLOSED_DAYS", "2026-13-01"),
+    ("SLA_FIRST_RESPONSE_MINUTES", "urgent=five"), ("SLA_RESOLUTION_HOURS", "slow=3"),
+    ("RASA_URL", "localhost:5005"), ("DATABASE_URL", "mysql://x"), ("WEBHOOK_FORMAT", "slack"),
+    ("ORDER_NUMBER_PATTERNS", r"(\d{18,19}"), ("RASA_TIMEOUT_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
+])
+def test_bad_values_stop_start_up_naming_the_variable(name, value):
+    with pytest.raises(ConfigError) as error:
+        load_settings({name: value}, env_file=NO_FILE)
+    assert name in str(error.value)
+
+
+def test_ports_must_differ():
+    with pytest.raises(ConfigError, match="must differ"):
+        load_settings({"BOT_PORT": "5005"}, env_file=NO_FILE)
+
+
+def test_environment_wins_over_dotenv_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("SHOP_NAME=文件里的店\nBOT_PORT=9000\n", encoding="utf-8")
+    settings = load_settings({"SHOP_NAME": "环境里的店"}, env_file=env_file)
+    assert settings.shop_name == "环境里的店"
+    assert settings.bot_port == 9000
+
+
+def test_missing_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
+    for name in ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("SHOP_NAME=小店", encoding="utf-8")
+    written = ensure_secrets(env_file)
+    assert set(written) == {"BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET"}
+    first = env_file.read_text(encoding="utf-8")
+    assert ensure_secrets(env_file) == []
+    assert env_file.read_text(encoding="utf-8") == first
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    settings = load_settings({}, env_file=env_file)
+    require_secrets(settings)  # does not raise
+    assert settings.shop_name == "小店" and len(settings.bot_api_token) >= 32
+
+
+def test_services_refuse_to_start_without_secrets():
+    with pytest.raises(ConfigError, match="BOT_API_TOKEN"):
+        require_secrets(load_settings({}, env_file=NO_FILE))
+
+
+def test_custom_order_patterns_replace_the_defaults():
+    settings = load_settings({"ORDER_NUMBER_PATTERNS": r"SO\d{8};;\d{18,19}"}, env_file=NO_FILE)
+    assert settings.order_number_patterns == (r"SO\d{8}", r"\d{18,19}")
