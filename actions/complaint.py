@@ -27,6 +27,7 @@ from bot.taxonomy import (EXPECTATIONS, ISSUE_TYPES, is_complaint_intent, issue_
 from bot.triage import max_priority, triage
 
 FORM = "complaint_form"
+MOBILE = re.compile(r"1[3-9]\d{9}")
 MAX_ATTEMPTS = 2
 UNKNOWN = "unknown"
 FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
@@ -134,9 +135,13 @@ class ValidateComplaintForm(FormValidationAction):
         if found:
             return {"order_number": found[-1]}
         intent, _ = latest_intent(tracker)
+        other_entities = [e for e in (tracker.latest_message or {}).get("entities", [])
+                          if e.get("entity") != "order_number"]
+        # Digits typed in answer to "which order?" are an attempt at the number, to be validated
+        # (and refused kindly) below; a wish or other words without digits are not.
         if tracker.get_slot("requested_slot") == "order_number" and intent in _ANSWER_INTENTS and \
-                not tracker.get_slot("order_number") and intent != "dont_know":
-            return {"order_number": text.strip()[:60]}  # validated (and refused) below
+                not tracker.get_slot("order_number") and re.search(r"\d", text) and not other_entities:
+            return {"order_number": text.strip()[:60]}
         return {}
 
     async def extract_expectation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -161,8 +166,10 @@ class ValidateComplaintForm(FormValidationAction):
             dispatcher.utter_message(text="没关系，订单号先空着，客服会根据您的账号帮您查找这笔订单。")
             return {"order_number": UNKNOWN, "order_number_status": UNKNOWN}
         patterns = settings().order_number_patterns
-        if is_valid_order_number(value, patterns) and (value in find_order_numbers(latest_text(tracker), patterns)
-                                                       or not latest_text(tracker)):
+        # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message.
+        mobile_like = MOBILE.fullmatch(value) and value not in find_order_numbers(
+            normalise_order_number(latest_text(tracker)), patterns)
+        if is_valid_order_number(value, patterns) and not mobile_like:
             status = "given"
             if settings().order_api_url:
                 result = lookup_order(settings().order_api_url, value, settings().order_api_timeout_seconds)

@@ -12,7 +12,6 @@ from rasa_sdk.types import DomainDict
 from actions.common import customer_ref, latest_text, settings
 from actions.complaint import reset_form_slots, ticket_payload
 from actions.tickets_client import ticket_client
-from bot.calendar import format_promise
 from bot.promises import contact_promise
 from bot.taxonomy import ISSUE_TYPES, STATUSES
 
@@ -45,25 +44,12 @@ class ActionHandoff(Action):
 
 
 def _describe(ticket: dict[str, Any]) -> str:
-    issue = ISSUE_TYPES.get(ticket.get("issue_type") or "", ISSUE_TYPES["other_complaint"]).label
-    status = STATUSES.get(ticket.get("status") or "new", "处理中")
-    who = "已有客服在跟进" if ticket.get("assignee") else "正在等待客服接手"
-    line = f"· {ticket.get('id')}（{issue}）：{status}"
-    if ticket.get("status") in ("resolved", "closed"):
-        return line
-    due = ticket.get("first_response_due") if not ticket.get("first_responded_at") else ticket.get("resolution_due")
-    when = ""
-    if due:
-        from datetime import datetime, timezone
-
-        try:
-            due_at = datetime.fromisoformat(due.replace("Z", "+00:00"))
-            if due_at.tzinfo is None:
-                due_at = due_at.replace(tzinfo=timezone.utc)
-            when = f"，预计{format_promise(due_at, datetime.now(timezone.utc), settings().tz)}给您答复"
-        except ValueError:
-            when = ""
-    return f"{line}，{who}{when}"
+    """One line per ticket from the customer view the bot service sends (its own wording)."""
+    issue = ticket.get("issue_type_label") or ISSUE_TYPES.get(ticket.get("issue_type") or "",
+                                                              ISSUE_TYPES["other_complaint"]).label
+    status = ticket.get("status_label") or STATUSES.get(ticket.get("status") or "new", "处理中")
+    summary = ticket.get("summary") or ""
+    return f"· {ticket.get('id')}（{issue}，{status}）{summary}"
 
 
 class ActionCheckProgress(Action):
@@ -104,6 +90,10 @@ def rating_from(text: str, entity_value: Any = None) -> int | None:
     return None
 
 
+def _comment(text: str) -> str | None:
+    return None if not text or text.startswith("/") else text[:500]
+
+
 class ActionRecordRating(Action):
     def name(self) -> str:
         return "action_record_rating"
@@ -119,7 +109,7 @@ class ActionRecordRating(Action):
         if ticket_id and ticket_id.startswith("TK-"):
             ticket_client().post_json(f"/api/tickets/{ticket_id}/csat",
                                       {"session_id": tracker.sender_id, "score": score,
-                                       "comment": latest_text(tracker)[:500]})
+                                       "comment": _comment(latest_text(tracker))})
         dispatcher.utter_message(text="谢谢您的评价！我们会继续改进。" if score >= 4
                                  else "抱歉这次没让您满意，您的意见我们会认真看，主管也会回访。")
         return []

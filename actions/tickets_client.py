@@ -61,7 +61,8 @@ class TicketClient:
                 error = RuntimeError(f"HTTP {response.status_code}")
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = exc
-            time.sleep(self.backoff * (2 ** attempt))
+            if attempt + 1 < self.attempts:
+                time.sleep(self.backoff * (2 ** attempt))
         raise error or RuntimeError("delivery failed")
 
     def submit(self, payload: dict[str, Any]) -> Submission:
@@ -113,6 +114,8 @@ class TicketClient:
             response = self._http.get(f"{self.base_url}/api/progress", params=params, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout):
             return None
+        if response.status_code == 404:
+            return []  # not this customer's ticket: the same answer as "none found"
         if response.status_code != 200:
             return None
         return response.json().get("tickets", [])

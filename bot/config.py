@@ -76,6 +76,7 @@ class Settings:
     webhook_url: str = ""
     webhook_format: str = "json"
     log_level: str = "INFO"
+    desk_session_hours: int = 12
 
     @property
     def tz(self) -> ZoneInfo:
@@ -256,6 +257,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         webhook_url=_url(values, "WEBHOOK_URL", "", allow_empty=True),
         webhook_format=webhook_format,
         log_level=log_level,
+        desk_session_hours=_int(values, "DESK_SESSION_HOURS", 12, 1, 24 * 30),
     )
 
 

@@ -16,7 +16,7 @@ WEEKDAYS = "一二三四五六日"
 
 
 def _span(t: time) -> str:
-    return "24:00" if t == time(0) else t.strftime("%H:%M")
+    return "24:00" if t == time.max else t.strftime("%H:%M")
 
 
 def describe_weekly_hours(weekly) -> str:
@@ -26,7 +26,7 @@ def describe_weekly_hours(weekly) -> str:
         ranges = weekly.get(day) or []
         if not ranges:
             continue
-        text = "、".join(f"{_span(a)}-{_span(b) if b != time(0) else '24:00'}" for a, b in ranges)
+        text = "、".join(f"{_span(a)}-{_span(b)}" for a, b in ranges)
         if groups and groups[-1][1] == text and groups[-1][0][-1] == day - 1:
             groups[-1][0].append(day)
         else:

@@ -5,6 +5,7 @@ all read labels from this module so the Chinese wording stays consistent.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -100,10 +101,20 @@ def normalise_expectation(value: str | None) -> str | None:
     for key, label in EXPECTATIONS.items():
         if text == label:
             return key
+    # The wish mentioned last wins ("不退款了，换货吧"), and a refused one never counts.
+    best: tuple[tuple[int, int], str] | None = None
     for key, words in _EXPECTATION_WORDS:
-        if any(word in text for word in words):
-            return key
-    return None
+        for word in words:
+            for match in re.finditer(re.escape(word), text):
+                if _NEGATION.search(text[max(0, match.start() - 3):match.start()]):
+                    continue
+                rank = (match.end(), len(word))  # last mentioned, then the most specific
+                if best is None or rank > best[0]:
+                    best = (rank, key)
+    return best[1] if best else None
+
+
+_NEGATION = re.compile(r"(不要|不想|不用|不需要|别|不)$")
 
 
 def normalise_issue_type(value: str | None) -> str | None:
