@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 
+from bot.agents_cli import register as register_agent_commands
 from bot.config import ConfigError, ensure_secrets, load_settings, require_secrets
 
 
@@ -35,7 +36,7 @@ def cmd_serve(args) -> int:
 
     app = create_app(settings)
     app.run(host=args.host or settings.bot_host, port=args.port or settings.bot_port,
-            access_log=False, single_process=True, motd=False)
+            access_log=False, motd=False)
     return 0
 
 
@@ -67,11 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parse = commands.add_parser("parse", help="print how the trained model understands each text")
     parse.add_argument("text", nargs="*")
     parse.set_defaults(func=cmd_parse)
-    try:
-        from bot.agents_cli import register  # the desk's agent accounts
-        register(commands, _settings)
-    except ImportError:
-        pass
+    register_agent_commands(commands, _settings)
     args = parser.parse_args(argv)
     return args.func(args)
 

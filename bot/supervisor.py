@@ -33,7 +33,7 @@ def services(settings: Settings) -> list[Service]:
     model = settings.model_path
     return [
         Service("rasa", [str(venv_bin / "rasa"), "run", "--model", model, "--port", str(settings.rasa_port),
-                         "--interface", "127.0.0.1", "--enable-api", "--auth-token", settings.rasa_auth_token,
+                         "--interface", "127.0.0.1", "--enable-api", f"--auth-token={settings.rasa_auth_token}",
                          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 f"{settings.rasa_url}/"),
         Service("actions", [str(venv_bin / "rasa"), "run", "actions", "--port", str(settings.action_port),

@@ -1,0 +1,9 @@
+"""Persistence for the bot service: the conversation log, tickets, agents and the audit trail.
+
+SQLAlchemy Core on a SQLite file by default (`var/desk.sqlite3`) or PostgreSQL via DATABASE_URL.
+The schema is versioned by `bot.store.migrations`; `open_store()` migrates on start.
+"""
+from bot.store.db import Store, open_store
+from bot.store.tickets import NoConversation, TicketFilter, TicketNotFound
+
+__all__ = ["NoConversation", "Store", "TicketFilter", "TicketNotFound", "open_store"]
