@@ -22,7 +22,11 @@ FALLBACK_INTENT = "nlu_fallback"
 def _agent(model_path: str):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("rasa").setLevel(logging.ERROR)
+    import structlog
     from rasa.core.agent import Agent
+
+    # Rasa logs every parse at debug level through structlog; keep stdout for our JSON lines.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     if not os.path.exists(model_path):
         raise FileNotFoundError(f"no trained model at {model_path}: run `make train` first")
