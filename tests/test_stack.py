@@ -1,11 +1,15 @@
 """The whole stack on loopback with the real trained model: health, a greeting, and the
 intake promises of the product (nothing asked twice, issue-specific apology, ticket stored)."""
+import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import requests
 
-from tests.conftest import texts
+from tests.conftest import ROOT, texts
 
 pytestmark = pytest.mark.stack
 LOGISTICS_APOLOGIES = ("久等", "物流一直没有进展", "迟迟收不到货")
@@ -57,3 +61,19 @@ def test_the_form_accepts_answers_one_at_a_time(stack):
     assert "希望" in texts(stack.say(session, "4512345678901234568"))
     reply = texts(stack.say(session, "换货"))
     assert "换货" in reply and "4512345678901234568" in reply
+
+
+def test_parse_cli_prints_one_json_object_per_text():
+    lines = "我订单4512345678901234567的羽绒服拉链坏了，要退货退款\n东西是假货 我要打12315\n你好\n"
+    result = subprocess.run([sys.executable, "-m", "bot", "parse"], input=lines, capture_output=True, text=True,
+                            cwd=ROOT, timeout=900, env={**os.environ, "DOTENV_DISABLED": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    parsed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["text"] for p in parsed] == lines.splitlines()
+    first, fake, hello = parsed
+    assert set(first) >= {"text", "is_complaint", "intent", "confidence", "issue_type", "category", "expectation",
+                          "order_number", "priority", "risk_flags"}
+    assert (first["issue_type"], first["category"], first["expectation"], first["order_number"]) == (
+        "product_quality", "product", "return_refund", "4512345678901234567")
+    assert fake["priority"] == "urgent" and {"regulator", "counterfeit"} <= set(fake["risk_flags"])
+    assert hello["is_complaint"] is False and hello["intent"] == "greet"
