@@ -27,7 +27,6 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
-from typing import Dict, List, Set, Tuple
 
 ENTITIES = {"order_number", "expectation", "ticket_id"}
 EXPECTATIONS = {
@@ -38,11 +37,11 @@ ORDER_NUMBER = re.compile(r"\d{18,19}|\d{11,12}|\d{6}-\d{15}")
 TICKET_ID = re.compile(r"TK-\d{8}-\d{4}")
 
 
-def load_user_dicts(dict_dir: str) -> Set[str]:
+def load_user_dicts(dict_dir: str) -> set[str]:
     """Load every file of ``dict_dir`` into jieba, as JiebaTokenizer does; return the words."""
     import jieba
 
-    words: Set[str] = set()
+    words: set[str] = set()
     for path in sorted(glob.glob(os.path.join(dict_dir, "*"))):
         jieba.load_userdict(path)
         with open(path, encoding="utf-8") as handle:
@@ -53,7 +52,7 @@ def load_user_dicts(dict_dir: str) -> Set[str]:
     return words
 
 
-def tokenize(text: str) -> List[Tuple[str, int, int]]:
+def tokenize(text: str) -> list[tuple[str, int, int]]:
     import jieba
 
     return list(jieba.tokenize(text))
@@ -65,7 +64,7 @@ def read_nlu(path: str):
     return RasaYAMLReader().read(path)
 
 
-def main(argv: List[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nlu", default="data/nlu", help="directory of NLU YAML files")
     parser.add_argument("--dicts", default="data/dicts", help="Jieba user dictionary directory")
@@ -76,9 +75,9 @@ def main(argv: List[str] | None = None) -> int:
 
     jieba.setLogLevel(60)
     dict_words = load_user_dicts(args.dicts)
-    errors: List[str] = []
-    intents_of_text: Dict[str, Set[str]] = defaultdict(set)
-    surface_values: Dict[str, Set[str]] = defaultdict(set)
+    errors: list[str] = []
+    intents_of_text: dict[str, set[str]] = defaultdict(set)
+    surface_values: dict[str, set[str]] = defaultdict(set)
     counts: Counter = Counter()
     annotated = Counter()
     checked_spans = 0
