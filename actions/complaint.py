@@ -38,6 +38,30 @@ _BARE_COMPLAINT = re.compile(r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈
 _ANSWER_INTENTS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"}
 
 
+_YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes", re.IGNORECASE)
+_NO = re.compile(r"不对|不是|错了|有误|修改|改一下|要改|不行|^no\b", re.IGNORECASE)
+
+
+def confirmation_in(text: str) -> bool | None:
+    """True / False when the customer clearly confirms or rejects the summary, else None."""
+    text = re.sub(r"\s", "", text or "")
+    if not text or text.startswith("/") or "?" in text or "？" in text:
+        return None
+    if _NO.search(text):
+        return False
+    return True if _YES.search(text) else None
+
+
+def _has_words(text: str) -> bool:
+    """Chinese characters or a real word; emoji, punctuation and keyboard mashing are not."""
+    text = text or ""
+    if text.startswith("/"):
+        return True
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return True
+    return bool(re.search(r"[A-Za-z]{2,}", text)) and bool(re.search(r"[aeiouAEIOU]", text))
+
+
 def _attempts(tracker: Tracker) -> dict[str, int]:
     return dict(tracker.get_slot("failed_attempts") or {})
 
@@ -77,7 +101,8 @@ class ActionAcknowledgeComplaint(Action):
         intent, _confidence = latest_intent(tracker)
         issue_type = issue_type_for_intent(intent) or tracker.get_slot("issue_type")
         events: list[EventType] = []
-        if issue_type == "other_complaint" and _BARE_COMPLAINT.match(re.sub(r"\s", "", text)):
+        if issue_type == "other_complaint" and (_BARE_COMPLAINT.match(re.sub(r"\s", "", text))
+                                                or not _has_words(text)):
             issue_type = None  # ask what happened instead of filing "other"
             events.append(SlotSet("issue_type", None))
         dispatcher.utter_message(response=f"utter_ack_{issue_type or 'other_complaint'}")
@@ -150,13 +175,21 @@ class ValidateComplaintForm(FormValidationAction):
             return {}
         intent, _ = latest_intent(tracker)
         text = latest_text(tracker)
-        if intent in _ANSWER_INTENTS or is_complaint_intent(intent):
-            found = normalise_expectation(text)
-            if found:
-                return {"expectation": found}
-            if intent in _ANSWER_INTENTS and intent != "dont_know":
-                return {"expectation": text.strip()[:60]}
+        # The answer to "what do you want?" is a wish whatever the intent looks like: "直接退款吧
+        # 不想再折腾了" must not read as cancelling the complaint. Only a hand-off request is not.
+        found = normalise_expectation(text) if intent != "request_human" else None
+        if found:
+            return {"expectation": found}
+        if intent in _ANSWER_INTENTS and intent != "dont_know":
+            return {"expectation": text.strip()[:60]}
         return {}
+
+    async def extract_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "confirm":
+            return {}
+        answer = confirmation_in(latest_text(tracker))
+        return {} if answer is None else {"confirm": answer}
 
     # -- validation ----------------------------------------------------------------------------
     def validate_order_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -202,7 +235,8 @@ class ValidateComplaintForm(FormValidationAction):
         text = re.sub(r"\s", "", latest_text(tracker))
         previous = _previous_value(tracker, "issue_type")
         asked = tracker.get_slot("requested_slot") == "issue_type"
-        if value == "other_complaint" and _BARE_COMPLAINT.match(text):
+        if value == "other_complaint" and (_BARE_COMPLAINT.match(text) or not _has_words(text)) \
+                and not latest_text(tracker).startswith("/"):
             return {"issue_type": previous}  # "我要投诉" again: keep asking what happened
         if value is None:
             failures, attempts = _count_failure(tracker, "issue_type")
@@ -212,7 +246,9 @@ class ValidateComplaintForm(FormValidationAction):
             return {"issue_type": None, "failed_attempts": attempts}
         if previous and value != previous and not asked:
             _intent, confidence = latest_intent(tracker)
-            if confidence < 0.8:
+            answering = tracker.get_slot("requested_slot") in ("expectation", "order_number", "confirm")
+            if confidence < 0.8 or (answering and normalise_expectation(latest_text(tracker))):
+                # "赶紧把钱退给我" answers the wish question; it is not a new payment complaint.
                 return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
             dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
         return {"issue_type": value}
@@ -220,6 +256,10 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_expectation(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
         value = normalise_expectation(str(slot_value or ""))
+        # The text reading knows refusals ("不退了 换一件吧") and takes the last wish mentioned.
+        from_text = normalise_expectation(latest_text(tracker))
+        if from_text and from_text != value and not latest_text(tracker).startswith("/"):
+            value = from_text
         if value is None:
             failures, attempts = _count_failure(tracker, "expectation")
             if failures >= MAX_ATTEMPTS:
@@ -237,6 +277,8 @@ class ValidateComplaintForm(FormValidationAction):
         corrected = any(tracker.get_slot(s) != _previous_value(tracker, s)
                         for s in ("order_number", "issue_type", "expectation"))
         if slot_value is True and not corrected:
+            if confirmation_in(latest_text(tracker)) is None and not _has_words(latest_text(tracker)):
+                return {"confirm": None}  # "嗯？", "🙃", "zxcv": ask again rather than submit
             return {"confirm": True}
         if corrected:
             return {"confirm": None}  # the summary is read back again with the correction
