@@ -39,12 +39,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.clock = lambda: datetime.now(timezone.utc)  # replaceable in tests
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
-    from bot.routes import chat, desk, health, tickets
+    from bot.handoff import install as install_handoff
+    from bot.routes import chat, desk, desk_pages, health, tickets, widget
+
+    chat.install(app)  # rate limiter and per-session chat state
+    install_handoff(app)  # bot ↔ human: pause/resume in Rasa, live queue, presence, ratings
 
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
     app.blueprint(tickets.bp)
     app.blueprint(desk.bp)
+    app.blueprint(desk_pages.bp)  # the desk's pages and suggested next steps
+    app.blueprint(widget.bp)  # the demo shop page at / and the chat widget
 
     @app.exception(BadRequest)
     async def _bad_request(request, exc: BadRequest):

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 EVENT_KINDS = ("ticket_created", "ticket_updated", "message")
+log = logging.getLogger(__name__)
 
 
 class HubClosed(Exception):
@@ -78,7 +81,14 @@ class EventHub:
         self._history: deque[Event] = deque(maxlen=history)
         self._subscribers: set[Subscription] = set()
         self._queue_size = queue_size
+        self._listeners: list[Callable[[Event], None]] = []
         self.closed = False
+
+    def on_publish(self, listener: Callable[[Event], None]) -> None:
+        """Calls `listener(event)` inside every `publish()`, after the subscribers got the event, for
+        state that must change at once (bot.handoff: an agent's claim is announced in the chat
+        before the agent's first reply can be). Runs on the publisher's thread; errors are logged."""
+        self._listeners.append(listener)
 
     def subscribe(self) -> Subscription:
         """A new listener on the running loop (call from async code)."""
@@ -108,6 +118,11 @@ class EventHub:
                 subscription._deliver(event)
             elif not subscription.loop.is_closed():
                 subscription.loop.call_soon_threadsafe(subscription._deliver, event)
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a listener's failure is not the publisher's problem
+                log.exception("event listener failed on %s", kind)
         return event
 
     def shutdown(self) -> None:

@@ -43,6 +43,8 @@ def _query(name: str, description: str, schema: dict | None = None, required: bo
 
 TICKET_ID_PARAM = {"name": "ticket_id", "in": "path", "required": True, "description": "工单号，如 TK-20261123-0007",
                    "schema": {"type": "string", "pattern": r"^TK-\d{8}-\d{4,}$"}}
+HTML_PAGE = {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+LOGIN_REDIRECT = {"description": "not logged in: to /desk/login?next=…"}
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
 
@@ -276,7 +278,11 @@ def openapi_spec(settings=None) -> dict[str, Any]:
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "tickets": {"type": "array", "items": _ref("CustomerTicket")}}}),
                     **_errors(400, 401, 403, 404, 422)}}},
-            "/desk/login": {"post": {
+            "/desk/login": {"get": {
+                "summary": "The desk's login page (HTML); `error` and `next` as left by a failed form login",
+                "parameters": [_query("next", "local /desk… path to open after login"),
+                               _query("error", "invalid_credentials | too_many_attempts | session_expired")],
+                "responses": {"200": HTML_PAGE, "303": {"description": "already logged in: to `next`"}}}, "post": {
                 "summary": "Agent login; sets the desk_session cookie (HttpOnly, SameSite=Strict)",
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"type": "object", "required": ["name", "password"],
@@ -291,6 +297,29 @@ def openapi_spec(settings=None) -> dict[str, Any]:
                     "303": {"description": "form login: to `next` (default /desk), or back to "
                                            "/desk/login?error=invalid_credentials"},
                     **_errors(401, 403, 422, 429)}}},
+            "/desk": {"get": {"summary": "The desk's ticket queue (HTML)", "security": AGENT,
+                              "responses": {"200": HTML_PAGE, "303": LOGIN_REDIRECT}}},
+            "/desk/tickets/{ticket_id}": {"parameters": [TICKET_ID_PARAM], "get": {
+                "summary": "The desk's page of one ticket (HTML)", "security": AGENT,
+                "responses": {"200": HTML_PAGE, "303": LOGIN_REDIRECT, "404": {"description": "no such ticket"}}}},
+            "/desk/stats": {"get": {"summary": "The desk's statistics (HTML)", "security": AGENT,
+                                    "responses": {"200": HTML_PAGE, "303": LOGIN_REDIRECT}}},
+            "/desk/assets/{name}": {"get": {
+                "summary": "The desk's scripts and styles",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "CSS, JavaScript or an image"}, **_errors(404)}}},
+            "/api/tickets/{ticket_id}/suggestions": {"parameters": [TICKET_ID_PARAM], "get": {
+                "summary": "Suggested next steps (two or more solution options) for the agent; never sent to anyone",
+                "security": AGENT,
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "ticket_id": {"type": "string"}, "issue_type": {"type": "string"},
+                    "expectation": {"type": "string", "nullable": True},
+                    "suggestions": {"type": "array", "items": {"type": "object", "properties": {
+                        "key": {"type": "string"},
+                        "title": {"type": "string", "description": "the option, for the agent"},
+                        "reply": {"type": "string", "description": "a draft reply; the agent edits and sends it"},
+                        "note": {"type": "string", "description": "for the agent only"}}}}}}),
+                    **_errors(401, 403, 404)}}},
             "/desk/logout": {"post": {
                 "summary": "End the agent's session (needs the CSRF token)", "security": AGENT,
                 "responses": {"200": _ok({"type": "object"}), "303": {"description": "form logout"},
@@ -321,18 +350,49 @@ def openapi_spec(settings=None) -> dict[str, Any]:
             "/api/chat/{session_id}/messages": {
                 "parameters": [{"name": "session_id", "in": "path", "required": True,
                                 "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_\-.:]{1,64}$"}}],
-                "post": {"summary": "A customer's chat message; replies from the assistant",
+                "post": {"summary": "A customer's chat message; replies from the assistant (none while a person has "
+                                    "the conversation); the same `client_id` twice is answered once",
                          "requestBody": _json_body({"type": "object", "required": ["text"], "properties": {
-                             "text": {"type": "string"}, "metadata": {"type": "object"}}}),
+                             "text": {"type": "string"},
+                             "metadata": {"type": "object", "description": (
+                                 "≤2000 characters as JSON; `customer_token`: the shop's signed customer id "
+                                 "(docs/WIDGET.md). A `customer_ref` sent here is ignored.")},
+                             "client_id": {"type": "string", "pattern": r"^[A-Za-z0-9_\-]{1,64}$"},
+                             "button_title": {"type": "string", "description": "the button the customer clicked"}}}),
                          "responses": {"200": _ok({"type": "object", "properties": {
                              "replies": {"type": "array", "items": {"type": "object"}},
-                             "mode": {"type": "string", "enum": ["bot", "human", "degraded"]}}}),
-                             **_errors(400, 413, 422)}},
+                             "mode": {"type": "string", "enum": ["bot", "human", "degraded"]},
+                             "agent": {"type": "string", "nullable": True},
+                             "queue": {"type": "object", "nullable": True, "properties": {
+                                 "position": {"type": "integer"}, "wait_minutes": {"type": "integer"}}}}}),
+                             **_errors(400, 413, 422, 429)}},
                 "get": {"summary": "The conversation so far (agent replies included)",
                         "parameters": [_query("after", "only messages with a larger id", {"type": "integer"})],
                         "responses": {"200": _ok({"type": "object", "properties": {
                             "session_id": {"type": "string"},
                             "messages": {"type": "array", "items": _ref("ChatMessage")}}}), **_errors(400)}}},
+            "/api/chat/{session_id}/ws": {
+                "parameters": [{"name": "session_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_\-.:]{1,64}$"}}],
+                "get": {"summary": "WebSocket: the customer's messages in, every message of the session out, live "
+                                   "(frames: hello, message, ready, result, error, mode, pong); see docs/WIDGET.md",
+                        "parameters": [_query("after", "replay stored messages with a larger id first",
+                                              {"type": "integer"})],
+                        "responses": {"101": {"description": "switching protocols"}}}},
+            "/api/shop/status": {"get": {
+                "summary": "For the widget's banner: open now, the next opening and the weekly hours",
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "open": {"type": "boolean"}, "next_opening_text": {"type": "string"},
+                    "hours_text": {"type": "string"}, "shop_name": {"type": "string"},
+                    "agents_online": {"type": "boolean"}, "max_message_chars": {"type": "integer"}}})}}},
+            "/": {"get": {"summary": "The demo shop page with the chat widget", "responses": {"200": {
+                "description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+            "/widget.js": {"get": {"summary": "The chat widget: one <script> tag adds it to a shop page",
+                                   "responses": {"200": {"description": "JavaScript"}}}},
+            "/widget/{name}": {"get": {
+                "summary": "The widget's stylesheet and images",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "CSS or an image"}, **_errors(404)}}},
             "/healthz": {"get": {"summary": "The bot service, its database, Rasa and the action server",
                                  "responses": {"200": {"description": "ok or degraded"},
                                                "503": {"description": "database unreachable"}}}},

@@ -24,12 +24,12 @@ from bot.promises import sla_policy
 from bot.sla import compute_due_times, is_complex
 from bot.store import Store
 from bot.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, category_of
-from bot.triage import FLAG_LABELS_ZH, HIGH_FLAGS, URGENT_FLAGS, max_priority, triage
+from bot.triage import FLAG_LABELS_ZH, HIGH_FLAGS, SYSTEM_FLAGS, URGENT_FLAGS, max_priority, triage
 
 log = logging.getLogger(__name__)
 
 ORDER_NUMBER_STATUSES = ("given", "verified", "unknown")
-RISK_FLAGS = (*URGENT_FLAGS, *HIGH_FLAGS)
+RISK_FLAGS = (*URGENT_FLAGS, *HIGH_FLAGS, *SYSTEM_FLAGS)
 # A second ticket from the same customer within this window is a repeated contact.
 REPEAT_WINDOW = timedelta(days=7)
 _MOBILE = re.compile(r"(?<![\d\-])(?:\+?86[ \-]?)?(1[3-9]\d)[ \-]?(\d{4})[ \-]?(\d{4})(?!\d)")
@@ -70,8 +70,10 @@ def find_phone(texts: list[str], exclude: str | None = None) -> str | None:
 def prepare_ticket(store: Store, settings: Settings, new: NewTicket, now: datetime) -> dict[str, Any]:
     """All column values of a new ticket (except its id): triage, repeat contacts, due times."""
     customer_texts = store.customer_texts(new.session_id) if new.session_id else []
+    # The same chat's degraded-mode ticket (bot.routes.chat) is this contact, not an earlier one.
     prior = store.count_recent_tickets(now - REPEAT_WINDOW, session_id=new.session_id,
-                                       customer_ref=new.customer_ref)
+                                       customer_ref=new.customer_ref,
+                                       exclude_key_prefix=f"degraded-{new.session_id}-" if new.session_id else None)
     found = triage("\n".join([new.description, *customer_texts]), repeat_contacts=prior)
     flags = set(found.risk_flags) | set(new.risk_flags)
     reasons = list(found.reasons)

@@ -38,6 +38,8 @@ PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2}
 
 URGENT_FLAGS = ("regulator", "platform_dispute", "legal", "media_exposure", "counterfeit", "safety")
 HIGH_FLAGS = ("anger", "bad_review_threat", "repeat_contact")
+# Set by the bot service, never found in text: the assistant was down, a person must sort this one.
+SYSTEM_FLAGS = ("needs_triage",)
 
 # Chinese labels for the reasons shown to agents.
 FLAG_LABELS_ZH = {
@@ -50,6 +52,7 @@ FLAG_LABELS_ZH = {
     "anger": "情绪激动",
     "bad_review_threat": "威胁差评",
     "repeat_contact": "重复联系",
+    "needs_triage": "待人工分拣（助手离线时收到）",
 }
 
 _NOT_DIGIT_BEFORE, _NOT_DIGIT_AFTER = r"(?<!\d)", r"(?!\d)"

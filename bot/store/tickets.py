@@ -263,8 +263,9 @@ class TicketStore:
             return [_ticket_dict(row) for row in conn.execute(query).mappings().all()]
 
     def count_recent_tickets(self, since: datetime, session_id: str | None = None,
-                             customer_ref: str | None = None) -> int:
-        """How many tickets this customer (session or customer id) opened since `since`."""
+                             customer_ref: str | None = None, exclude_key_prefix: str | None = None) -> int:
+        """How many tickets this customer (session or customer id) opened since `since`, not counting
+        those whose idempotency key starts with `exclude_key_prefix`."""
         t = schema.tickets
         options = []
         if session_id:
@@ -274,6 +275,8 @@ class TicketStore:
         if not options:
             return 0
         query = select(func.count()).select_from(t).where(or_(*options), t.c.created_at >= naive_utc(since))
+        if exclude_key_prefix:
+            query = query.where(~t.c.idempotency_key.startswith(exclude_key_prefix, autoescape=True))
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 

@@ -1,0 +1,147 @@
+/* The queue: tickets as the API sorts them (open first, urgent first, soonest due first), with a
+   countdown per row, filters and search kept in the address, and live updates: a new or changed
+   ticket reloads the list and is highlighted for a while (no sound). */
+"use strict";
+
+(() => {
+  const { el, api, data } = Desk;
+  const form = document.getElementById("filters");
+  const body = document.getElementById("queue-body");
+  const count = document.getElementById("queue-count");
+  const news = document.getElementById("queue-news");
+  const errorBox = document.getElementById("queue-error");
+  const empty = document.getElementById("queue-empty");
+  const PAGE = 200;
+  const HIGHLIGHT_MS = 60000;
+  const highlights = new Map();  // ticket id → {kind: "new" | "updated", until}
+  let unseen = 0;
+  const baseTitle = document.title;
+
+  function fillSelect(select, entries) {
+    for (const [value, label] of entries) select.append(el("option", { value, text: label }));
+  }
+  fillSelect(document.getElementById("f-status"), Object.entries(data.statuses));
+  fillSelect(document.getElementById("f-priority"), Object.entries(data.priorities));
+  fillSelect(document.getElementById("f-issue-type"), data.issue_types.map((t) => [t.key, t.label]));
+
+  /* Filters live in the address, so a reload or a shared link shows the same list. */
+  function readAddress() {
+    const params = new URLSearchParams(location.search);
+    for (const name of ["status", "priority", "issue_type", "assignee", "q"]) {
+      if (!params.has(name)) continue;
+      const field = form.elements[name];
+      if (field.tagName === "SELECT" && ![...field.options].some((o) => o.value === params.get(name))) continue;
+      field.value = params.get(name);
+    }
+    form.elements.overdue.checked = params.get("overdue") === "true";
+  }
+
+  function query() {
+    const params = new URLSearchParams();
+    for (const name of ["status", "priority", "issue_type", "assignee"]) {
+      if (form.elements[name].value) params.set(name, form.elements[name].value);
+    }
+    if (form.elements.overdue.checked) params.set("overdue", "true");
+    const q = form.elements.q.value.trim();
+    if (q) params.set("q", q);
+    return params;
+  }
+
+  function preview(text, chars = 36) {
+    const flat = (text || "").replace(/\s+/g, " ").trim();
+    return flat.length > chars ? `${flat.slice(0, chars)}…` : flat;
+  }
+
+  function ticketLink(ticket) {
+    return `/desk/tickets/${encodeURIComponent(ticket.id)}`;
+  }
+
+  function row(ticket) {
+    const mark = highlights.get(ticket.id);
+    const classes = [`prio-${ticket.priority}`];
+    if (ticket.overdue) classes.push("is-overdue");
+    if (mark && mark.until > Date.now()) classes.push(mark.kind === "new" ? "is-new" : "is-updated");
+    const flags = (ticket.risk_labels || []).length
+      ? el("span", { class: "flags", text: ticket.risk_labels.join("、") }) : null;
+    return el("tr", { class: classes.join(" "), data: { id: ticket.id } },
+      el("td", { "data-label": "工单号" },
+        el("a", { href: ticketLink(ticket), class: "ticket-id", text: ticket.id }),
+        mark && mark.kind === "new" && mark.until > Date.now() ? el("span", { class: "new-tag", text: "新" }) : null),
+      el("td", { "data-label": "优先级" }, Desk.priorityBadge(ticket)),
+      el("td", { "data-label": "问题类型" }, el("span", { text: ticket.issue_type_label }), flags),
+      el("td", { "data-label": "订单号", class: "mono", text: ticket.order_number || "—" }),
+      el("td", { "data-label": "顾客描述", class: "desc", title: ticket.description, text: preview(ticket.description) }),
+      el("td", { "data-label": "负责人", text: Desk.agentName(ticket.assignee) }),
+      el("td", { "data-label": "状态" }, Desk.statusBadge(ticket)),
+      el("td", { "data-label": "首次响应" }, Desk.watchCountdown(el("span"), ticket)));
+  }
+
+  let loading = null;
+  async function load() {
+    const params = query();
+    history.replaceState(null, "", params.toString() ? `/desk?${params}` : "/desk");
+    params.set("limit", String(PAGE));
+    const mine = (loading = Symbol("load"));
+    let answer;
+    try {
+      answer = await api("GET", `/api/tickets?${params}`);
+    } catch (err) {
+      if (mine !== loading) return;
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+      return;
+    }
+    if (mine !== loading) return;  // a newer search already answered
+    errorBox.hidden = true;
+    body.replaceChildren(...answer.tickets.map(row));
+    empty.hidden = answer.tickets.length > 0;
+    count.textContent = answer.total > answer.tickets.length
+      ? `共 ${answer.total} 条，显示前 ${answer.tickets.length} 条` : `共 ${answer.total} 条`;
+  }
+  const reload = Desk.debounce(load, 250);
+
+  function announce(ticket) {
+    unseen += 1;
+    news.hidden = false;
+    news.textContent = `新工单 ${ticket.id}（${ticket.priority_label}·${ticket.issue_type_label}）`;
+    if (document.hidden) document.title = `(${unseen}) ${baseTitle}`;
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+
+  function mark(id, kind) {
+    const current = highlights.get(id);
+    if (current && current.kind === "new" && current.until > Date.now()) return;  // stays "new"
+    highlights.set(id, { kind, until: Date.now() + HIGHLIGHT_MS });
+    setTimeout(() => {
+      const item = highlights.get(id);
+      if (item && item.until <= Date.now()) {
+        highlights.delete(id);
+        const tr = body.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+        if (tr) { tr.classList.remove("is-new", "is-updated"); tr.querySelector(".new-tag")?.remove(); }
+      }
+    }, HIGHLIGHT_MS + 100);
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  form.addEventListener("change", (event) => { if (event.target.name !== "q") load(); });
+  form.elements.q.addEventListener("input", Desk.debounce(() => load(), 400));
+  body.addEventListener("click", (event) => {
+    if (event.target.closest("a")) return;
+    const tr = event.target.closest("tr[data-id]");
+    if (tr && !window.getSelection().toString()) location.assign(`/desk/tickets/${encodeURIComponent(tr.dataset.id)}`);
+  });
+
+  (async () => {
+    readAddress();
+    await Desk.loadMe();
+    Desk.fillTopbar();
+    await Desk.loadAgents();
+    await load();
+    Desk.liveEvents({
+      ticket_created: ({ ticket }) => { if (!ticket) return; mark(ticket.id, "new"); announce(ticket); reload(); },
+      ticket_updated: ({ ticket }) => { if (!ticket) return; mark(ticket.id, "updated"); reload(); },
+    }, document.getElementById("live"), reload);
+  })();
+})();
