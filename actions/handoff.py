@@ -25,6 +25,15 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        existing = tracker.get_slot("ticket_id") or ""
+        if existing.startswith("TK-") and tracker.active_loop_name is None:
+            # The complaint is already with the agents: point to it instead of opening a second one.
+            promise = contact_promise(settings(), tracker.get_slot("priority") or "normal")
+            dispatcher.utter_message(text=(
+                f"您的工单 {existing} 已经在客服那里了，您说过的内容客服都能看到。"
+                + ("客服会尽快接入和您直接沟通，请稍等。" if promise.open_now else
+                   f"现在是非工作时间，客服{promise.next_opening_text}上班后会第一时间联系您。")))
+            return []
         payload = ticket_payload(tracker, handoff=True)
         submission = ticket_client().submit(payload)
         ticket = submission.ticket or {}

@@ -61,7 +61,7 @@ class Stack:
                 return
         raise KeyError(name)
 
-    def _wait(self, url: str, name: str, seconds: float = 240) -> None:
+    def _wait(self, url: str, name: str, seconds: float = 420) -> None:
         deadline = time.time() + seconds
         while time.time() < deadline:
             if self.processes[name].poll() is not None:

@@ -267,3 +267,16 @@ async def test_a_button_rating_posts_no_payload_as_comment(csat_service):
 ])
 def test_rating_from(text, entity_value, score):
     assert rating_from(text, entity_value) == score
+
+
+async def test_handoff_after_a_submitted_complaint_points_to_it_instead_of_a_second_ticket(monkeypatch, tmp_path):
+    with LocalServer(lambda request: created_ticket(request.body)) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        dispatcher = CollectingDispatcher()
+        events = await ActionHandoff().run(
+            dispatcher, tracker([slot("ticket_id", TICKET), action("action_listen"), user("转人工", "request_human")]),
+            DOMAIN)
+
+    assert service.requests_to("/api/tickets") == []
+    assert events == []
+    assert f"您的工单 {TICKET} 已经在客服那里了" in texts(dispatcher)
