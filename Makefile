@@ -26,7 +26,7 @@ run: setup train
 
 lint: setup
 	@echo "==> ruff"
-	@.venv/bin/ruff check bot actions tests scripts
+	@.venv/bin/ruff check bot actions tests scripts bench
 
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"
@@ -42,6 +42,9 @@ e2e: setup train
 
 nlu-eval: setup train
 	@$(PY) scripts/eval_nlu.py --markdown docs/NLU_EVAL.md --json var/nlu_eval.json
+
+bench: setup train
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 test: setup train lint validate pytest e2e
 	@echo "==> all tests passed"
