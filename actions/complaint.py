@@ -22,8 +22,14 @@ from actions.order_api import OrderLookup, lookup_order
 from actions.tickets_client import ticket_client
 from bot.orders import find_order_numbers, is_valid_order_number, normalise_order_number
 from bot.promises import contact_promise
-from bot.taxonomy import (EXPECTATIONS, ISSUE_TYPES, is_complaint_intent, issue_type_for_intent,
-                          normalise_expectation, normalise_issue_type)
+from bot.taxonomy import (
+    EXPECTATIONS,
+    ISSUE_TYPES,
+    is_complaint_intent,
+    issue_type_for_intent,
+    normalise_expectation,
+    normalise_issue_type,
+)
 from bot.triage import max_priority, triage
 
 FORM = "complaint_form"
@@ -33,12 +39,14 @@ UNKNOWN = "unknown"
 FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
               "failed_attempts")
 # A bare "I want to complain" says nothing about what went wrong: ask instead of filing it as "other".
-_BARE_COMPLAINT = re.compile(r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈|举报|维权|找你们)(一下|你们|你们店|商家)?[!！。.~～]*$")
+_BARE_COMPLAINT = re.compile(
+    r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈|举报|维权|找你们)(一下|你们|你们店|商家)?[!！。.~～]*$")
 # Answers to a form question that cannot be anything but an answer (so free text is accepted).
 _ANSWER_INTENTS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"}
 
 
-_YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes", re.IGNORECASE)
+_YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes",
+                  re.IGNORECASE)
 _NO = re.compile(r"不对|不是|错了|有误|修改|改一下|要改|不行|^no\b", re.IGNORECASE)
 
 
@@ -135,7 +143,8 @@ class ActionAcknowledgeComplaint(Action):
 
 
 def _earlier_tickets(tracker: Tracker) -> int:
-    return sum(1 for e in tracker.events if e.get("event") == "slot" and e.get("name") == "ticket_id" and e.get("value"))
+    return sum(1 for e in tracker.events
+               if e.get("event") == "slot" and e.get("name") == "ticket_id" and e.get("value"))
 
 
 class ValidateComplaintForm(FormValidationAction):

@@ -88,7 +88,7 @@ _WORDS = (("非常满意", 5), ("很满意", 5), ("满意", 4), ("还行", 3), (
 
 
 def rating_from(text: str, entity_value: Any = None) -> int | None:
-    if isinstance(entity_value, (int, float)) and 1 <= int(entity_value) <= 5:
+    if isinstance(entity_value, int | float) and 1 <= int(entity_value) <= 5:
         return int(entity_value)
     match = _RATING.search(text or "")
     if match:

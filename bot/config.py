@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -209,7 +209,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     rasa_port = _int(values, "RASA_PORT", 5005, 1, 65535)
     action_port = _int(values, "ACTION_PORT", 5055, 1, 65535)
     if len({bot_port, rasa_port, action_port}) < 3:
-        raise ConfigError(f"BOT_PORT, RASA_PORT and ACTION_PORT must differ (got {bot_port}, {rasa_port}, {action_port})")
+        raise ConfigError(
+            f"BOT_PORT, RASA_PORT and ACTION_PORT must differ (got {bot_port}, {rasa_port}, {action_port})")
     webhook_format = _get(values, "WEBHOOK_FORMAT", "json").lower()
     if webhook_format not in {"json", "wecom", "dingtalk", "feishu"}:
         raise ConfigError(f"WEBHOOK_FORMAT={webhook_format!r}: expected one of json, wecom, dingtalk, feishu")

@@ -8,8 +8,8 @@ with order context (订单/单号) right before it: customers also type their ph
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from bot.config import DEFAULT_ORDER_PATTERNS
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from bot.orders import find_order_number, normalise_order_number
 from bot.taxonomy import category_of, is_complaint_intent, issue_type_for_intent, normalise_expectation
