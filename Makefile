@@ -4,7 +4,8 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
-export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+# endpoints.yml reads ${ACTION_SERVER_URL}; rasa's CLI needs it set even when no action runs.
+RASA_ENV := ACTION_SERVER_URL=$${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup train run test lint validate pytest e2e nlu-eval bench clean
@@ -30,7 +31,7 @@ lint: setup
 
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"
-	@$(RASA) data validate --fail-on-warnings --quiet
+	@$(RASA_ENV) $(RASA) data validate --fail-on-warnings --quiet
 
 pytest: setup train
 	@echo "==> pytest"
@@ -38,7 +39,7 @@ pytest: setup train
 
 e2e: setup train
 	@echo "==> conversation tests (tests/test_*.yml)"
-	@scripts/test_conversations.sh
+	@$(RASA_ENV) scripts/test_conversations.sh
 
 nlu-eval: setup train
 	@$(PY) scripts/eval_nlu.py --markdown docs/NLU_EVAL.md --json var/nlu_eval.json

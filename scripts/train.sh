@@ -12,6 +12,6 @@ fi
 echo "==> training the Rasa model (about a minute)"
 start=$(date +%s)
 mkdir -p models
-TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/rasa train --fixed-model-name current --out models --num-threads 2 --quiet
+ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook} TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/rasa train --fixed-model-name current --out models --num-threads 2 --quiet
 echo "$fingerprint" > models/current.fingerprint
 echo "==> model trained in $(( $(date +%s) - start ))s: models/current.tar.gz"

@@ -33,6 +33,11 @@ class Stack:
             **os.environ,
             "BOT_PORT": str(self.bot_port), "RASA_PORT": str(self.rasa_port), "ACTION_PORT": str(self.action_port),
             "BOT_HOST": "127.0.0.1",
+            # Derived addresses are pinned too: `make` exports ACTION_SERVER_URL for rasa's CLI.
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "BOT_SERVICE_URL": f"http://127.0.0.1:{self.bot_port}",
+            "PUBLIC_URL": f"http://127.0.0.1:{self.bot_port}",
             "BOT_API_TOKEN": self.token, "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
             "SESSION_SECRET": secrets.token_urlsafe(24), "SHOP_SECRET": secrets.token_urlsafe(24),
             "DATABASE_URL": f"sqlite:///{tmp / 'desk.sqlite3'}", "OUTBOX_PATH": str(tmp / "outbox.sqlite3"),
