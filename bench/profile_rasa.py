@@ -24,6 +24,7 @@ from bench.simulator import Customer, converse
 
 STAGES = ("nlu", "slot_extraction", "policies", "actions", "action_server_http", "request_json_build",
           "http_roundtrip", "response_schema_check", "tracker_store")
+# Action-server calls happen inside slot extraction (slot validation) and inside running actions.
 NESTED = {"action_server_http": "actions", "request_json_build": "action_server_http",
           "http_roundtrip": "action_server_http", "response_schema_check": "action_server_http"}
 
@@ -84,9 +85,11 @@ async def profile(model_path: str, action_url: str, conversations: int = 14) -> 
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
-    configure_structlog(logging.WARNING)  # as `rasa run` without --debug
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("rasa").setLevel(logging.WARNING)
+    # Quieter than `rasa run` (which logs at INFO): keep Rasa's per-turn log lines out of the
+    # benchmark's output; the error lines about button payloads are reported separately.
+    configure_structlog(logging.CRITICAL)
+    logging.getLogger().setLevel(logging.CRITICAL)
+    logging.getLogger("rasa").setLevel(logging.CRITICAL)
 
     agent = Agent.load(model_path, action_endpoint=EndpointConfig(url=action_url))
     timers = Timers()

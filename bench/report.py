@@ -182,7 +182,8 @@ def render(results: dict[str, Any]) -> str:
             add("| --- | ---: | ---: | ---: |")
             for stage, label in (("total", "whole turn (`handle_message`)"), ("nlu", "NLU graph"),
                                  ("slot_extraction", "slot extraction"), ("policies", "policy predictions"),
-                                 ("actions", "running actions"), ("action_server_http", "→ action-server calls"),
+                                 ("actions", "running actions"),
+                                 ("action_server_http", "→ action-server calls (from slot extraction and actions)"),
                                  ("request_json_build", "→ → building the request JSON"),
                                  ("http_roundtrip", "→ → HTTP round trip (action server work included)"),
                                  ("response_schema_check", "→ → checking the response against the JSON schema"),
@@ -221,7 +222,7 @@ def render(results: dict[str, Any]) -> str:
         add(f"| success | **{_pct(ours['success_rate'])}** ({ours['success']}/{ours['conversations']}) | "
             + (f"{_pct(kw['success_rate'])} ({kw['success']}/{kw['conversations']})" if kw else "–") + " |")
         tp = ours["turns_per_ticket"]
-        add(f"| customer messages per ticket (mean / p50 / p95) | {_num(tp['mean'], 2)} / {_num(tp['p50'], 0)} / "
+        add(f"| customer messages until the ticket (mean / p50 / p95) | {_num(tp['mean'], 2)} / {_num(tp['p50'], 0)} / "
             f"{_num(tp['p95'], 0)} | " + (f"{_num(kw['turns_per_ticket']['mean'], 2)}" if kw else "–") + " |")
         for persona, cell in ours["per_persona"].items():
             k = (kw or {}).get("per_persona", {}).get(persona)
@@ -238,7 +239,7 @@ def render(results: dict[str, Any]) -> str:
             add(f"| {issue} {label} | {cell['success']}/{cell['n']} ({_pct(cell['rate'], 0)}) | "
                 + (f"{k['success']}/{k['n']} ({_pct(k['rate'], 0)})" if k else "–") + " |")
         add("")
-        add("Turns per ticket by persona (ours, customer messages until the ticket number): " + ", ".join(
+        add("Customer messages per ticket by persona (ours, until the ticket number or the hand-off): " + ", ".join(
             f"{p} {v:.1f}" for p, v in ours["turns_per_ticket_by_persona"].items()))
         add("")
         add("Outcomes (ours): " + ", ".join(f"{k} {v}" for k, v in ours["outcomes"].items()))

@@ -113,12 +113,12 @@ def classify_turn(replies: list[dict], mode: str = "bot") -> BotTurn:
     text = "\n".join(r.get("text") or "" for r in replies)
     buttons = [b for r in replies for b in _buttons(r)]
     ticket = TICKET_RE.search(text)
+    if mode == "degraded":  # Rasa did not answer in time: the bot service recorded the message itself
+        return BotTurn("degraded", text, buttons, ticket.group(0) if ticket else None)
     if mode == "human" or re.search(r"转人工客服|转给客服|转接人工|人工客服.{0,6}(接入|接手)", text):
         return BotTurn("handoff", text, buttons, ticket.group(0) if ticket else None)
     if ticket or re.search(r"已经为您(提交|登记)好了", text):
         return BotTurn("ticket", text, buttons, ticket.group(0) if ticket else None)
-    if mode == "degraded":
-        return BotTurn("degraded", text, buttons)
     for reply in reversed(replies):
         kind = _classify_one(reply)
         if kind:
@@ -269,6 +269,10 @@ class Customer:
     def answer(self, turn: BotTurn) -> str | None:
         if turn.kind in ("ticket", "handoff"):
             self.done, self.outcome, self.ticket_id = True, turn.kind, turn.ticket_id
+            return None
+        if turn.kind == "degraded" and all(k in self.said for k in ("issue_type", "order_number", "expectation")):
+            # The bot service recorded everything in a ticket itself; nothing is left to add.
+            self.done, self.outcome, self.ticket_id = True, "degraded", turn.ticket_id
             return None
         if self.turns >= MAX_TURNS:
             self.done, self.outcome = True, "max_turns"
@@ -595,7 +599,7 @@ def report(conversations: list[Conversation]) -> dict[str, Any]:
         good = sum(bool(c.success) for c in items)
         return {"n": len(items), "success": good, "rate": rate(good, len(items))}
 
-    ticket_turns = [c.turns for c in conversations if c.outcome == "ticket"]
+    ticket_turns = [c.turns for c in conversations if c.outcome in ("ticket", "handoff")]
     failures = [c for c in conversations if not c.success]
     causes = Counter(failure_cause(c) for c in failures)
     wrong_fields = Counter(r.split(":", 1)[0] for c in failures for r in c.reasons if ": got" in r)
@@ -610,8 +614,8 @@ def report(conversations: list[Conversation]) -> dict[str, Any]:
                              "p50": percentile(ticket_turns, 50), "p95": percentile(ticket_turns, 95),
                              "n": len(ticket_turns)},
         "turns_per_ticket_by_persona": {
-            p: (sum(c.turns for c in by_persona[p] if c.outcome == "ticket")
-                / max(1, sum(1 for c in by_persona[p] if c.outcome == "ticket")))
+            p: (sum(c.turns for c in by_persona[p] if c.outcome in ("ticket", "handoff"))
+                / max(1, sum(1 for c in by_persona[p] if c.outcome in ("ticket", "handoff"))))
             for p in PERSONAS if p in by_persona},
         "outcomes": dict(Counter(c.outcome or "none" for c in conversations)),
         "failure_causes": dict(causes.most_common()),

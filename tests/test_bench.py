@@ -86,6 +86,18 @@ def test_classify_turn(replies, kind):
     assert classify_turn(replies).kind == kind
 
 
+def test_a_degraded_reply_is_not_a_hand_off_and_ends_once_everything_is_said():
+    degraded = [{"text": "非常抱歉，系统暂时有点忙，您的留言已经完整记录下来了🙏 工单号 TK-20261123-0003，"
+                         "客服会在今天 10:15 前联系您。您可以继续补充遇到的问题、订单号和诉求，都会一并转给客服。"}]
+    turn = classify_turn(degraded, mode="degraded")
+    assert turn.kind == "degraded" and turn.ticket_id == "TK-20261123-0003"
+    customer = Customer("terse", "product_quality", 1, goal=goal())
+    customer.opening()
+    assert "4512345678901234567" in customer.answer(turn)  # volunteers what is missing
+    customer.answer(turn)
+    assert customer.answer(turn) is None and customer.outcome == "degraded"
+
+
 def test_ticket_number_is_read_and_the_last_question_wins():
     assert classify_turn([{"text": "已经为您提交好了，工单号 TK-20261123-0007。"}]).ticket_id == "TK-20261123-0007"
     # An order-number give-up note followed by the expectation question: the question counts.
