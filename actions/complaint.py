@@ -180,10 +180,18 @@ class ValidateComplaintForm(FormValidationAction):
 
     async def extract_expectation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "expectation" or tracker.get_slot("expectation"):
+        requested = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        entities = (tracker.latest_message or {}).get("entities") or []
+        if text.startswith("/") or any(e.get("entity") == "expectation" for e in entities):
+            return {}  # a button or a recognised wish: the domain's entity mapping fills the slot
+        if requested == "confirm":
+            # "我要的是催发货，不是退款" at the summary corrects the wish.
+            found = normalise_expectation(text)
+            return {"expectation": found} if found and found != tracker.get_slot("expectation") else {}
+        if requested != "expectation" or tracker.get_slot("expectation"):
             return {}
         intent, _ = latest_intent(tracker)
-        text = latest_text(tracker)
         # The answer to "what do you want?" is a wish whatever the intent looks like: "直接退款吧
         # 不想再折腾了" must not read as cancelling the complaint. Only a hand-off request is not.
         found = normalise_expectation(text) if intent != "request_human" else None
@@ -256,8 +264,9 @@ class ValidateComplaintForm(FormValidationAction):
         if previous and value != previous and not asked:
             _intent, confidence = latest_intent(tracker)
             answering = tracker.get_slot("requested_slot") in ("expectation", "order_number", "confirm")
-            if confidence < 0.8 or (answering and normalise_expectation(latest_text(tracker))):
-                # "赶紧把钱退给我" answers the wish question; it is not a new payment complaint.
+            correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", latest_text(tracker))
+            if confidence < 0.8 or (answering and not correcting):
+                # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
                 return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
             dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
         return {"issue_type": value}

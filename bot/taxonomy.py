@@ -102,19 +102,21 @@ def normalise_expectation(value: str | None) -> str | None:
         if text == label:
             return key
     # The wish mentioned last wins ("不退款了，换货吧"), and a refused one never counts.
+    matches = [(match, key) for key, words in _EXPECTATION_WORDS for word in words
+               for match in re.finditer(re.escape(word), text)]
+    # A refused wish ("不是退货退款") also silences the shorter words inside it (退款).
+    refused = [m.span() for m, _ in matches if _NEGATION.search(text[max(0, m.start() - 3):m.start()])]
     best: tuple[tuple[int, int], str] | None = None
-    for key, words in _EXPECTATION_WORDS:
-        for word in words:
-            for match in re.finditer(re.escape(word), text):
-                if _NEGATION.search(text[max(0, match.start() - 3):match.start()]):
-                    continue
-                rank = (match.end(), len(word))  # last mentioned, then the most specific
-                if best is None or rank > best[0]:
-                    best = (rank, key)
+    for match, key in matches:
+        if any(start <= match.start() and match.end() <= end for start, end in refused):
+            continue
+        rank = (match.end(), len(match.group(0)))  # last mentioned, then the most specific
+        if best is None or rank > best[0]:
+            best = (rank, key)
     return best[1] if best else None
 
 
-_NEGATION = re.compile(r"(不要|不想|不用|不需要|别|不)$")
+_NEGATION = re.compile(r"(不要|不想|不用|不需要|不是|别|不)$")
 
 
 def normalise_issue_type(value: str | None) -> str | None:

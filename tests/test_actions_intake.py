@@ -606,3 +606,28 @@ async def test_greeting_names_the_shop(shop):
 
     assert dispatcher.messages[0]["response"] == "utter_greet"
     assert dispatcher.messages[0]["shop_name"] == "小满家居"
+
+
+async def test_a_wish_button_is_taken_as_it_is(shop):
+    button = user('/inform{"expectation": "expedite"}', "inform", entities=[entity("expectation", "expedite")])
+    dispatcher, events = await validate(form_turn(expectation_asked(), button, {"expectation": "expedite"}))
+
+    assert slot_values(events)["expectation"] == "expedite"
+    assert dispatcher.messages == []
+
+
+async def test_an_answer_to_the_wish_question_does_not_change_the_problem(shop):
+    answer = user("赶紧给我发出来", "complain_wrong_or_missing_item", confidence=0.95)
+    dispatcher, events = await validate(form_turn(expectation_asked(), answer, {"issue_type": "wrong_or_missing_item"}))
+
+    assert slot_values(events)["issue_type"] == "logistics_delay"
+    assert "问题类型已改为" not in texts(dispatcher)
+
+
+async def test_a_wish_corrected_at_the_summary_is_read_back_again(shop):
+    correction = user("我要的是换货，不是退货退款", "deny")
+    dispatcher, events = await validate(form_turn(confirm_asked(), correction, {"confirm": False}))
+
+    values = slot_values(events)
+    assert values["expectation"] == "exchange"
+    assert values["confirm"] is None
