@@ -32,8 +32,9 @@ def services(settings: Settings) -> list[Service]:
     venv_bin = Path(sys.executable).parent
     model = settings.model_path
     return [
-        Service("rasa", [str(venv_bin / "rasa"), "run", "--model", model, "--port", str(settings.rasa_port),
-                         "--interface", "127.0.0.1", "--enable-api", f"--auth-token={settings.rasa_auth_token}",
+        Service("rasa", [sys.executable, "-m", "bot.rasa_runner", "run", "--model", model,
+                         "--port", str(settings.rasa_port), "--interface", "127.0.0.1",
+                         "--enable-api", f"--auth-token={settings.rasa_auth_token}",
                          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 f"{settings.rasa_url}/"),
         Service("actions", [str(venv_bin / "rasa"), "run", "actions", "--port", str(settings.action_port),
