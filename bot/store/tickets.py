@@ -251,14 +251,10 @@ class TicketStore:
         With neither given the answer is empty, never "everyone's".
         """
         t = schema.tickets
-        options = []
-        if session_id:
-            options.append(t.c.session_id == session_id)
-        if customer_ref:
-            options.append(t.c.customer_ref == customer_ref)
-        if not options:
+        belongs = _customer_clause(session_id, customer_ref)
+        if belongs is None:
             return []
-        query = select(t).where(or_(*options)).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        query = select(t).where(belongs).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [_ticket_dict(row) for row in conn.execute(query).mappings().all()]
 
@@ -267,14 +263,10 @@ class TicketStore:
         """How many tickets this customer (session or customer id) opened since `since`, not counting
         those whose idempotency key starts with `exclude_key_prefix`."""
         t = schema.tickets
-        options = []
-        if session_id:
-            options.append(t.c.session_id == session_id)
-        if customer_ref:
-            options.append(t.c.customer_ref == customer_ref)
-        if not options:
+        belongs = _customer_clause(session_id, customer_ref)
+        if belongs is None:
             return 0
-        query = select(func.count()).select_from(t).where(or_(*options), t.c.created_at >= naive_utc(since))
+        query = select(func.count()).select_from(t).where(belongs, t.c.created_at >= naive_utc(since))
         if exclude_key_prefix:
             query = query.where(~t.c.idempotency_key.startswith(exclude_key_prefix, autoescape=True))
         with self.engine.connect() as conn:
@@ -503,3 +495,14 @@ def day_bounds(first: date, last: date, tz: str | ZoneInfo) -> tuple[datetime, d
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     return start, end
+
+
+def _customer_clause(session_id: str | None, customer_ref: str | None):
+    """Tickets of one customer: by chat session and/or verified customer id; None when neither is known."""
+    t = schema.tickets
+    options = []
+    if session_id:
+        options.append(t.c.session_id == session_id)
+    if customer_ref:
+        options.append(t.c.customer_ref == customer_ref)
+    return or_(*options) if options else None
