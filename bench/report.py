@@ -328,8 +328,8 @@ def render(results: dict[str, Any]) -> str:
         add("| --- | --- |")
         tr = costs.get("training") or {}
         recorded = f" (recorded {tr.get('measured_at', '')})" if tr.get("reused") else ""
-        add(f"| training our model (`rasa train --force`, 2 threads, into var/bench) | "
-            f"{_num(tr.get('seconds'), 0)} s{recorded} |")
+        add("| training our model (`rasa train --force`, 2 threads, into var/bench) | "
+            + (f"{_num(tr.get('seconds'), 0)} s{recorded} |" if tr.get("seconds") else f"{tr.get('error', '–')} |"))
         for name, mb in (costs.get("model_mb") or {}).items():
             add(f"| model size, {name} | {mb} MB |")
         for name, seconds in (costs.get("cold_start_s") or {}).items():

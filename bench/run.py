@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-install", action="store_true", help="reuse the recorded install time")
     parser.add_argument("--install", choices=("auto", "always", "skip"), default="auto",
                         help="auto (default): measure the install only when no number is recorded yet")
-    parser.add_argument("--skip-train", action="store_true", help="reuse the recorded training time")
+    parser.add_argument("--skip-train", action="store_true",
+                        help="reuse the recorded training time (none recorded: not measured)")
     parser.add_argument("--per-cell", type=int, help="simulator conversations per persona × issue type (default 2)")
     parser.add_argument("--duration", type=float, help="seconds per load level (default 45)")
     parser.add_argument("--levels", default="1,10,50")
@@ -183,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     if "costs" in phases:
         cold_before = (results.get("costs") or {}).get("cold_start_s")
         costs_part = _phase(results, "costs (training, install)", lambda: {
-            "training": (costs.recorded(costs.TRAIN_RECORD, "training") if args.skip_train else None)
-            or costs.training_time(),
+            "training": (costs.recorded(costs.TRAIN_RECORD, "training")
+                         or {"error": "not measured (--skip-train, none recorded)"}) if args.skip_train
+            else costs.training_time(),
             "install": (costs.recorded(costs.INSTALL_RECORD, "install") if install in ("skip", "auto") else None)
             or (costs.install_time() if install != "skip" else {"error": "not measured (--skip-install, none "
                                                                          "recorded)"}),
