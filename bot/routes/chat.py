@@ -94,13 +94,14 @@ def public_message(message: dict) -> dict:
 
 def _record_replies(store, session_id: str, replies: list[dict], mode: str) -> list[dict]:
     """Stores the replies (with their kind, when they have one); returns them as the API shows them."""
-    shown = []
+    items = []
     for reply in replies:
         kind = reply.pop("kind", None)
         meta = {"mode": mode, **({"kind": kind} if kind else {})}
-        store.append_message(session_id, "bot", reply.get("text", ""), reply.get("buttons"), meta)
-        shown.append(reply)
-    return shown
+        items.append(("bot", reply.get("text", ""), reply.get("buttons"), meta))
+    if items:
+        store.append_messages(session_id, items)
+    return replies
 
 
 # -- degraded mode -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from bot.store import schema
 from bot.store.agents import AgentStore
@@ -28,7 +29,10 @@ def _make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        # SQLAlchemy 1.4 gives a file database a NullPool: a new connection (and the pragmas below)
+        # for every query. Pooled, a chat message costs a third of the CPU (docs/BENCHMARKS.md).
+        pooled = {} if path in ("", ":memory:") else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pooled)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
@@ -56,15 +60,24 @@ class Store(TicketStore, AgentStore):
     # -- conversation log -------------------------------------------------------------------
     def append_message(self, session_id: str, sender: str, text: str,
                        buttons: list[dict] | None = None, meta: dict[str, Any] | None = None) -> int:
+        return self.append_messages(session_id, [(sender, text, buttons, meta)])[0]
+
+    def append_messages(self, session_id: str,
+                        items: list[tuple[str, str, list[dict] | None, dict[str, Any] | None]]) -> list[int]:
+        """Stores (sender, text, buttons, meta) messages in one transaction; returns their ids."""
         created_at = utcnow()
+        ids: list[int] = []
         with self.engine.begin() as conn:
-            result = conn.execute(schema.chat_messages.insert().values(
-                session_id=session_id, sender=sender, text=text,
-                buttons=json.dumps(buttons, ensure_ascii=False) if buttons else None,
-                meta=json.dumps(meta, ensure_ascii=False) if meta else None,
-                created_at=created_at))
-            message_id = int(result.inserted_primary_key[0])
-        if self._message_listeners:
+            for sender, text, buttons, meta in items:
+                result = conn.execute(schema.chat_messages.insert().values(
+                    session_id=session_id, sender=sender, text=text,
+                    buttons=json.dumps(buttons, ensure_ascii=False) if buttons else None,
+                    meta=json.dumps(meta, ensure_ascii=False) if meta else None,
+                    created_at=created_at))
+                ids.append(int(result.inserted_primary_key[0]))
+        for message_id, (sender, text, buttons, meta) in zip(ids, items, strict=True):
+            if not self._message_listeners:
+                break
             message = {"id": message_id, "sender": sender, "text": text, "buttons": buttons or [], "meta": meta or {},
                        "created_at": created_at.replace(tzinfo=timezone.utc).isoformat()}
             for listener in self._message_listeners:
@@ -72,7 +85,7 @@ class Store(TicketStore, AgentStore):
                     listener(session_id, message)
                 except Exception:  # noqa: BLE001 - a live view must never lose a customer's message
                     log.exception("message listener failed")
-        return message_id
+        return ids
 
     def list_messages(self, session_id: str, after_id: int = 0, limit: int = 500) -> list[dict]:
         table = schema.chat_messages
