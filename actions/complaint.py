@@ -27,6 +27,7 @@ from bot.taxonomy import (
     ISSUE_TYPES,
     is_complaint_intent,
     issue_type_for_intent,
+    issue_type_named_in,
     normalise_expectation,
     normalise_issue_type,
 )
@@ -43,6 +44,8 @@ _BARE_COMPLAINT = re.compile(
     r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈|举报|维权|找你们)(一下|你们|你们店|商家)?[!！。.~～]*$")
 # Answers to a form question that cannot be anything but an answer (so free text is accepted).
 _ANSWER_INTENTS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"}
+# "诉求不是仅退款，是催发货" corrects the wish, whatever problem its words sound like.
+_ABOUT_THE_WISH = re.compile(r"诉求|要求是|想要的是|处理方式|解决方式|解决办法")
 
 
 _YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes",
@@ -178,6 +181,16 @@ class ValidateComplaintForm(FormValidationAction):
             return {"order_number": text.strip()[:60]}
         return {}
 
+    async def extract_issue_type(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        """A problem named by its label ("问题不是包裹破损丢件，是错发漏发") is taken as said, whatever
+        intent the words resemble."""
+        text = latest_text(tracker)
+        if text.startswith("/"):
+            return {}
+        named = issue_type_named_in(text)
+        return {"issue_type": named} if named and named != tracker.get_slot("issue_type") else {}
+
     async def extract_expectation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
         requested = tracker.get_slot("requested_slot")
@@ -261,13 +274,15 @@ class ValidateComplaintForm(FormValidationAction):
                 dispatcher.utter_message(text="好的，我先按「其他问题」登记，您说的原话客服都能看到。")
                 return {"issue_type": "other_complaint", "failed_attempts": attempts}
             return {"issue_type": None, "failed_attempts": attempts}
-        if previous and value != previous and not asked:
+        named = issue_type_named_in(latest_text(tracker)) if not latest_text(tracker).startswith("/") else None
+        if previous and value != previous and not asked and value != named:
             _intent, confidence = latest_intent(tracker)
             answering = tracker.get_slot("requested_slot") in ("expectation", "order_number", "confirm")
             correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", latest_text(tracker))
-            if confidence < 0.8 or (answering and not correcting):
+            if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(latest_text(tracker)):
                 # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
                 return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
+        if previous and value != previous and not asked:
             dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
         return {"issue_type": value}
 
@@ -342,6 +357,16 @@ def idempotency_key(tracker: Tracker, purpose: str = "complaint") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+def _wish_in(texts: list[str]) -> str | None:
+    """The wish in the customer's latest message that states one (a hand-off can come before the
+    wish question: "我要求赔偿，转人工")."""
+    for text in reversed(texts):
+        found = None if text.startswith("/") else normalise_expectation(text)
+        if found:
+            return found
+    return None
+
+
 def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
     order = tracker.get_slot("order_number")
     texts = customer_texts(tracker)
@@ -357,7 +382,7 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
         "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
                                                                            else UNKNOWN),
         "issue_type": tracker.get_slot("issue_type") or "other_complaint",
-        "expectation": tracker.get_slot("expectation") or "other",
+        "expectation": tracker.get_slot("expectation") or (_wish_in(texts[-5:]) if handoff else None) or "other",
         "description": description[:4000],
         "priority": priority,
         "risk_flags": sorted(set(risk.risk_flags) | set(tracker.get_slot("risk_flags") or [])),

@@ -85,7 +85,7 @@ _EXPECTATION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("resend", ("补发", "补寄", "重新发", "再发", "重发")),
     ("compensation", ("补偿", "赔偿", "赔钱", "赔", "优惠券补偿", "红包")),
     ("repair", ("维修", "修好", "修一下", "保修", "修理")),
-    ("expedite", ("催发货", "加急", "催一下", "赶紧发", "尽快发", "快点发", "催")),
+    ("expedite", ("催发货", "加急", "催一下", "赶紧发", "尽快发", "快点发", "催", "发出来", "早点发", "马上发")),
     ("explanation", ("说法", "道歉", "解释", "交代")),
     ("other", ("其他", "别的", "随便", "看着办")),
 )
@@ -106,17 +106,54 @@ def normalise_expectation(value: str | None) -> str | None:
                for match in re.finditer(re.escape(word), text)]
     # A refused wish ("不是退货退款") also silences the shorter words inside it (退款).
     refused = [m.span() for m, _ in matches if _NEGATION.search(text[max(0, m.start() - 3):m.start()])]
-    best: tuple[tuple[int, int], str] | None = None
+    best: tuple[tuple[int, ...], str] | None = None
     for match, key in matches:
         if any(start <= match.start() and match.end() <= end for start, end in refused):
             continue
-        rank = (match.end(), len(match.group(0)))  # last mentioned, then the most specific
+        # A real wish beats the vague ones ("赔偿损失，别跟我扯别的"); then the last mentioned, then
+        # the most specific.
+        rank = (key != "other", match.end(), len(match.group(0)))
         if best is None or rank > best[0]:
             best = (rank, key)
+    if best and best[1] == "refund" and not _ONLY_REFUND.search(text) and any(
+            key == "return_refund" and not any(s <= m.start() and m.end() <= e for s, e in refused)
+            for m, key in matches):
+        return "return_refund"  # "东西我寄回去，你们把钱退了": sending it back and a refund
     return best[1] if best else None
 
 
+_ONLY_REFUND = re.compile(r"(仅|只|光)退(款|钱)|不用退货|不退货|不寄回")
+
+
 _NEGATION = re.compile(r"(不要|不想|不用|不需要|不是|别|不)$")
+
+
+# What the bot's own buttons and summary call each issue type, as customers type it back:
+# "问题不是包裹破损丢件，是错发漏发".
+_ISSUE_NAMES: tuple[tuple[str, str], ...] = tuple(sorted(
+    [(issue.label, key) for key, issue in ISSUE_TYPES.items()] + [
+        ("商品质量问题", "product_quality"), ("错发/漏发", "wrong_or_missing_item"),
+        ("错发", "wrong_or_missing_item"), ("漏发", "wrong_or_missing_item"), ("物流太慢", "logistics_delay"),
+        ("包裹破损/丢件", "package_damaged_or_lost"), ("售后/退款", "after_sales_refund"), ("缺货", "out_of_stock"),
+        ("货不对板", "not_as_described")],
+    key=lambda pair: -len(pair[0])))
+
+
+def issue_type_named_in(text: str | None) -> str | None:
+    """The issue type a message names by its label ("是错发漏发", "改成物流延误"): the last one
+    named that is not refused ("不是质量问题"); None when no label is named."""
+    if not text:
+        return None
+    found: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name, key in _ISSUE_NAMES:  # longest names first; a shorter name inside a longer one is the same mention
+        for match in re.finditer(re.escape(name), text):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            taken.append(match.span())
+            if not _NEGATION.search(text[max(0, match.start() - 3):match.start()]):
+                found.append((match.end(), len(name), key))
+    return max(found)[2] if found else None
 
 
 def normalise_issue_type(value: str | None) -> str | None:

@@ -77,6 +77,18 @@ async def test_handoff_files_what_was_collected_and_leaves_the_form(monkeypatch,
     assert "非工作时间" not in text
 
 
+async def test_a_wish_said_with_the_handoff_request_reaches_the_ticket(monkeypatch, tmp_path):
+    history = in_form("快递三天没动了 急用的", "complain_logistics_delay",
+                      filled={"order_number": TAOBAO, "order_number_status": "verified"}, requested="expectation")
+    with LocalServer(lambda request: created_ticket(request.body)) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        await ActionHandoff().run(CollectingDispatcher(), tracker(
+            [*history, user("我要求赔偿损失，别跟我扯别的，叫你们负责人来", "request_human")]), DOMAIN)
+
+    [request] = service.requests_to("/api/tickets")
+    assert request.body["expectation"] == "compensation"
+
+
 async def test_handoff_off_hours_says_when_people_are_back_and_when_they_will_reply(monkeypatch, tmp_path):
     hours, opening_hour = closed_now_hours()
     set_up_shop(monkeypatch, tmp_path, BUSINESS_HOURS=hours)  # the bot service is down too

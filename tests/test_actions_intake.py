@@ -631,3 +631,36 @@ async def test_a_wish_corrected_at_the_summary_is_read_back_again(shop):
     values = slot_values(events)
     assert values["expectation"] == "exchange"
     assert values["confirm"] is None
+
+
+async def test_a_problem_named_by_its_label_at_the_summary_is_taken_as_said(shop):
+    # The words sound like a damaged parcel to the NLU; the customer names the type they mean.
+    message = user("问题不是包裹破损丢件，是错发漏发", "complain_package_damaged_or_lost", confidence=0.9)
+    dispatcher, events = await validate(form_turn(confirm_asked(), message,
+                                                  {"issue_type": "package_damaged_or_lost", "confirm": False}))
+
+    values = slot_values(events)
+    assert values["issue_type"] == "wrong_or_missing_item"
+    assert values["confirm"] is None
+    assert "问题类型已改为「错发漏发」" in texts(dispatcher)
+
+
+async def test_correcting_the_wish_never_changes_the_problem(shop):
+    # "催发货" sounds like a logistics complaint; the customer is only correcting the wish.
+    message = user("诉求不是退货退款，是催发货/加急", "complain_logistics_delay", confidence=0.95)
+    dispatcher, events = await validate(form_turn(confirm_asked(), message,
+                                                  {"issue_type": "logistics_delay", "confirm": False}))
+
+    values = slot_values(events)
+    assert values["issue_type"] == "product_quality"
+    assert values["expectation"] == "expedite"
+    assert "问题类型已改为" not in texts(dispatcher)
+    assert "诉求已改为「催发货/加急」" in texts(dispatcher)
+
+
+async def test_sending_it_back_and_getting_the_money_is_return_and_refund(shop):
+    message = user("东西我寄回去，你们把钱退了", "inform")
+    _dispatcher, events = await validate(form_turn(in_form(requested="expectation",
+                                                           filled={"order_number": TAOBAO}), message))
+
+    assert slot_values(events)["expectation"] == "return_refund"
