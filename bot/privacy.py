@@ -1,4 +1,5 @@
-"""Masking of personal data in text that leaves the conversation (logs, notifications, stats).
+"""Masking of personal data in text that leaves the conversation (logs, notifications, stats, and
+everything agents see: ticket descriptions, transcripts, the desk's live messages, CSV exports).
 
 What is masked:
 
@@ -103,3 +104,10 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) < 7:
         return "****"  # too short to keep anything without revealing most of it
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_message(message: dict) -> dict:
+    """A stored chat message with personal data masked in its text (for agents and exports; the
+    customer's own chat shows what they typed)."""
+    text = message.get("text")
+    return {**message, "text": mask_personal_data(text)} if text else message

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.calendar import format_promise
 from bot.config import Settings
-from bot.privacy import mask_phone
+from bot.privacy import mask_personal_data, mask_phone
 from bot.promises import sla_policy
 from bot.sla import compute_due_times, is_complex
 from bot.store import Store
@@ -161,7 +161,8 @@ def is_overdue(ticket: dict, now: datetime) -> bool:
 
 
 def ticket_view(ticket: dict, now: datetime, tz) -> dict[str, Any]:
-    """A ticket as agents and machines see it: every field, Chinese labels, masked phone, ISO times
+    """A ticket as agents and machines see it: every field, Chinese labels, phones / ID numbers /
+    e-mails masked (also inside the description), ISO times
     (UTC), the due times as promises ("今天 17:15 前") and whether it is overdue now."""
     issue = ISSUE_TYPES.get(ticket["issue_type"])
     view = {
@@ -178,7 +179,7 @@ def ticket_view(ticket: dict, now: datetime, tz) -> dict[str, Any]:
         "category_label": CATEGORIES.get(ticket["category"], ticket["category"]),
         "expectation": ticket["expectation"],
         "expectation_label": EXPECTATIONS.get(ticket["expectation"] or "", "未说明"),
-        "description": ticket["description"],
+        "description": mask_personal_data(ticket["description"]),
         "phone": mask_phone(ticket["phone"]) or None,
         "priority": ticket["priority"],
         "priority_label": PRIORITIES.get(ticket["priority"], ticket["priority"]),

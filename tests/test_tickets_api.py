@@ -272,6 +272,26 @@ def test_get_one_ticket_with_transcript_and_events(live):
     assert [e["action"] for e in body["events"]] == ["created"] and body["events"][0]["actor"] == "bot"
 
 
+def test_phone_numbers_typed_by_the_customer_are_masked_wherever_agents_see_them(live, lily):
+    words = "电话13912345678，订单号3927461058273649105，联系我"
+    requests.post(f"{live.base}/api/chat/s-phone/messages", json={"text": words}, timeout=30)
+    ticket = create(live, "phone-in-text", session_id="s-phone", description=words).json()["ticket"]
+    masked = "电话139****5678，订单号3927461058273649105，联系我"
+    assert ticket["description"] == masked
+    detail = lily.call("GET", f"/api/tickets/{ticket['id']}").json()["ticket"]
+    assert detail["description"] == masked
+    assert [m["text"] for m in detail["transcript"] if m["sender"] == "customer"] == [masked]
+    listed = lily.call("GET", "/api/tickets?status=new").json()
+    assert ticket["id"] in {t["id"] for t in listed["tickets"]}
+    assert "13912345678" not in json.dumps(listed, ensure_ascii=False)
+    today = datetime.now(live.settings.tz).date().isoformat()
+    csv_text = live.call("GET", f"/api/tickets/export.csv?from={today}&to={today}").text
+    assert masked in csv_text and "13912345678" not in csv_text
+    # The customer's own chat still shows what they typed.
+    own = requests.get(f"{live.base}/api/chat/s-phone/messages", timeout=30).json()["messages"]
+    assert [m["text"] for m in own if m["sender"] == "customer"] == [words]
+
+
 def test_list_filters_and_sort_order(live, lily):
     urgent = create(live, "f-urgent", description="我要起诉你们", customer_ref="cust-f", issue_type="payment_issue",
                     order_number="250101-123456789012345", phone="13900001111").json()["ticket"]
@@ -465,13 +485,13 @@ def test_desk_receives_new_tickets_and_messages_as_server_sent_events(live, lily
     _wait_for(lambda: live.app.ctx.events.subscriber_count >= 1)
     ticket = create(live, "live", session_id="s-live").json()["ticket"]
     lily.call("POST", f"/api/tickets/{ticket['id']}/replies", json={"text": "在的"})
-    requests.post(f"{live.base}/api/chat/s-live/messages", json={"text": "好的，谢谢"}, timeout=30)
+    requests.post(f"{live.base}/api/chat/s-live/messages", json={"text": "好的，谢谢，我电话13912345678"}, timeout=30)
     listener.join(20)
     kinds = [e["type"] for e in received]
     assert kinds[0] == "ticket_created" and received[0]["data"]["ticket"]["id"] == ticket["id"]
     messages = [e["data"] for e in received if e["type"] == "message"]
     assert [(m["session_id"], m["message"]["sender"], m["message"]["text"]) for m in messages] == [
-        ("s-live", "agent", "在的"), ("s-live", "customer", "好的，谢谢")]
+        ("s-live", "agent", "在的"), ("s-live", "customer", "好的，谢谢，我电话139****5678")]
     assert messages[0]["ticket_id"] == ticket["id"]
     # A browser that reconnects with Last-Event-ID gets what it missed.
     with lily.http.get(f"{live.base}/api/desk/events", headers={"Last-Event-ID": str(received[0]["id"] - 1)},

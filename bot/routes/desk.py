@@ -25,6 +25,7 @@ from bot.auth import (
 from bot.events import Event, HubClosed
 from bot.http import BadRequest, json_object
 from bot.passwords import MAX_PASSWORD_CHARS, dummy_hash, verify_password
+from bot.privacy import mask_message
 
 bp = Blueprint("desk")
 log = logging.getLogger(__name__)
@@ -132,7 +133,10 @@ async def list_agents(request: Request):
 
 
 def sse_frame(event: Event) -> str:
-    data = jsonlib.dumps(event.as_dict(), ensure_ascii=False)
+    payload = event.as_dict()
+    if event.kind == "message" and isinstance(payload.get("data", {}).get("message"), dict):
+        payload["data"] = {**payload["data"], "message": mask_message(payload["data"]["message"])}
+    data = jsonlib.dumps(payload, ensure_ascii=False)
     return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n"
 
 

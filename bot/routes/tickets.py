@@ -18,6 +18,7 @@ from bot.auth import authenticate
 from bot.http import SESSION_ID, BadRequest, json_object, string_field
 from bot.openapi import openapi_spec
 from bot.orders import normalise_order_number
+from bot.privacy import mask_message
 from bot.store import NoConversation, TicketFilter, TicketNotFound
 from bot.store.tickets import day_bounds
 from bot.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
@@ -201,7 +202,9 @@ def _date_arg(request: Request, name: str, default: date) -> date:
 
 
 def _transcript(store, ticket: dict) -> list[dict]:
-    return store.list_messages(ticket["session_id"], limit=5000) if ticket["session_id"] else []
+    if not ticket["session_id"]:
+        return []
+    return [mask_message(m) for m in store.list_messages(ticket["session_id"], limit=5000)]
 
 
 def _publish_update(request: Request, ticket: dict, changes: list[dict]) -> None:

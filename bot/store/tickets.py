@@ -437,9 +437,10 @@ class TicketStore:
     # -- export ----------------------------------------------------------------------------
     def export_csv(self, start: datetime, end: datetime, tz: str | ZoneInfo) -> str:
         """Tickets created in [start, end) as CSV for the shop's spreadsheet (UTF-8 with BOM, so
-        Excel opens the Chinese text correctly); times in the shop's zone, phones masked, and
+        Excel opens the Chinese text correctly); times in the shop's zone, phones masked (also in the
+        description), and
         cells a spreadsheet would run as a formula defused with a leading apostrophe."""
-        from bot.privacy import mask_phone
+        from bot.privacy import mask_personal_data, mask_phone
         from bot.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
@@ -478,7 +479,7 @@ class TicketStore:
                     "yes" if k["off_hours"] else "no", k["assignee"] or "", local(k["first_response_due"]),
                     local(k["first_responded_at"]), on_time, local(k["resolution_due"]), local(k["resolved_at"]),
                     resolved_on_time, local(k["escalated_at"]), "" if k["csat"] is None else k["csat"],
-                    k["csat_comment"] or "", k["description"])])
+                    k["csat_comment"] or "", mask_personal_data(k["description"]))])
         return "\ufeff" + buffer.getvalue()
 
 
