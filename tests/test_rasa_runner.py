@@ -92,3 +92,20 @@ def test_actions_get_the_domain_without_the_bots_texts(monkeypatch):
     assert "responses" in domain.as_dict()  # the served domain itself is untouched
     again = RemoteAction("validate_complaint_form", None)._action_call_format(tracker, domain)
     assert again["domain"] is sent["domain"]
+
+
+def test_intent_button_payloads_are_sent_as_written_and_text_still_gets_slot_values(monkeypatch):
+    from rasa.core.nlg import interpolator
+
+    from bot.rasa_runner import install_literal_intent_payloads
+
+    monkeypatch.setattr(interpolator, "interpolate_text", interpolator.interpolate_text)
+    errors: list = []
+    monkeypatch.setattr(interpolator.structlogger, "exception", lambda *a, **k: errors.append(a))
+    install_literal_intent_payloads()
+    response = {"text": "欢迎光临{shop_name}", "buttons": [
+        {"title": "仅退款", "payload": '/inform{"expectation": "refund"}'}]}
+    filled = interpolator.interpolate(response, {"shop_name": "小店"})
+    assert filled["text"] == "欢迎光临小店"
+    assert filled["buttons"][0]["payload"] == '/inform{"expectation": "refund"}'
+    assert errors == []
