@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -136,13 +136,53 @@ class ActionAcknowledgeComplaint(Action):
             dispatcher.utter_message(
                 text="您反映的情况我们会按最高优先级处理。如果想马上和客服同事直接沟通，点下面的按钮或回复「转人工」就行。",
                 buttons=[{"title": "马上转人工", "payload": "/request_human"}])
-        return events + [
+        events += [
             SlotSet("description", text if issue_type else None),
             SlotSet("priority", risk.priority),
             SlotSet("risk_flags", risk.risk_flags),
             SlotSet("off_hours", not promise.open_now),
             SlotSet("failed_attempts", {}),
         ]
+        if intent == "nlu_fallback":
+            # Started by action_fallback (an unsure reading): no rule follows, so open the form here.
+            events.append(FollowupAction(FORM))
+        return events
+
+
+# A complaint intent this likely, even below the NLU's fallback threshold, is worth acting on when
+# the assistant would otherwise only say "I did not understand".
+LIKELY_COMPLAINT = 0.25
+
+
+def likely_issue_type(tracker: Tracker, *, beside_other_intents: bool = False) -> str | None:
+    """The issue type of the best-ranked complaint intent of the latest message when it is at
+    least LIKELY_COMPLAINT sure and the message's best real guess, or, with
+    `beside_other_intents`, next to the intent that was acted on ("快递员太凶了，转人工")."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    candidates = [r for r in ranking if r.get("name") != "nlu_fallback"
+                  and (not beside_other_intents or issue_type_for_intent(r.get("name")))]
+    best = candidates[0] if candidates else None
+    if best and float(best.get("confidence") or 0) >= LIKELY_COMPLAINT:
+        return issue_type_for_intent(best.get("name"))
+    return None
+
+
+class ActionFallback(Action):
+    """When the NLU is unsure outside the intake: a message that carries an order number or most
+    likely describes a problem starts the complaint (nothing the customer said is asked again);
+    anything else gets a polite "please say it differently"."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        issue_type = likely_issue_type(tracker)
+        has_order = bool(find_order_numbers(text, settings().order_number_patterns))
+        if not text.startswith("/") and (issue_type or has_order):
+            return [SlotSet("issue_type", issue_type), FollowupAction("action_acknowledge_complaint")]
+        dispatcher.utter_message(response="utter_default")
+        return []
 
 
 def _earlier_tickets(tracker: Tracker) -> int:
@@ -381,7 +421,8 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
         "order_number": order if order and order != UNKNOWN else None,
         "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
                                                                            else UNKNOWN),
-        "issue_type": tracker.get_slot("issue_type") or "other_complaint",
+        "issue_type": tracker.get_slot("issue_type")
+        or (likely_issue_type(tracker, beside_other_intents=True) if handoff else None) or "other_complaint",
         "expectation": tracker.get_slot("expectation") or (_wish_in(texts[-5:]) if handoff else None) or "other",
         "description": description[:4000],
         "priority": priority,

@@ -89,6 +89,21 @@ async def test_a_wish_said_with_the_handoff_request_reaches_the_ticket(monkeypat
     assert request.body["expectation"] == "compensation"
 
 
+async def test_a_handoff_request_that_describes_the_problem_files_it_under_that_type(monkeypatch, tmp_path):
+    async def handoff(text: str, courier: float, sender: str) -> dict:
+        message = user(text, "request_human", confidence=0.6)
+        message["parse_data"]["intent_ranking"] = [{"name": "request_human", "confidence": 0.6},
+                                                   {"name": "complain_courier_attitude", "confidence": courier}]
+        with LocalServer(lambda request: created_ticket(request.body)) as service:
+            set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+            await ActionHandoff().run(CollectingDispatcher(), tracker([message], sender_id=sender), DOMAIN)
+        [request] = service.requests_to("/api/tickets")
+        return request.body
+
+    assert (await handoff("送件的人太凶了，找个人来", 0.3, "s-courier"))["issue_type"] == "courier_attitude"
+    assert (await handoff("转人工", 0.05, "s-plain"))["issue_type"] == "other_complaint"
+
+
 async def test_handoff_off_hours_says_when_people_are_back_and_when_they_will_reply(monkeypatch, tmp_path):
     hours, opening_hour = closed_now_hours()
     set_up_shop(monkeypatch, tmp_path, BUSINESS_HOURS=hours)  # the bot service is down too

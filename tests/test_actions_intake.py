@@ -664,3 +664,53 @@ async def test_sending_it_back_and_getting_the_money_is_return_and_refund(shop):
                                                            filled={"order_number": TAOBAO}), message))
 
     assert slot_values(events)["expectation"] == "return_refund"
+
+
+# -- unsure readings outside the intake ----------------------------------------------------------------------------
+
+def unsure(text: str, *ranking: tuple[str, float]) -> dict:
+    """A user event the FallbackClassifier turned into nlu_fallback, with the model's own ranking."""
+    event = user(text, "nlu_fallback", confidence=0.45)
+    event["parse_data"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.45}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking]
+    return event
+
+
+async def test_an_unsure_but_likely_complaint_starts_the_intake_instead_of_asking_again(shop):
+    from actions.complaint import ActionFallback
+
+    message = unsure("给你们留言两天了，一个回复的人都没有！！！", ("complain_service_attitude", 0.41), ("greet", 0.1))
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallback().run(dispatcher, tracker([message]), DOMAIN)
+
+    assert dispatcher.messages == []
+    assert slot_values(events)["issue_type"] == "service_attitude"
+    assert events[-1] == {"event": "followup", "name": "action_acknowledge_complaint", "timestamp": None}
+
+    # The acknowledgement then apologises for that problem and opens the form itself.
+    ack_dispatcher = CollectingDispatcher()
+    ack_events = await ActionAcknowledgeComplaint().run(
+        ack_dispatcher, tracker([message, *events[:-1]]), DOMAIN)
+    assert responses(ack_dispatcher)[0] == "utter_ack_service_attitude"
+    assert ack_events[-1]["event"] == "followup" and ack_events[-1]["name"] == FORM
+    assert slot_values(ack_events)["description"] == "给你们留言两天了，一个回复的人都没有！！！"
+
+
+async def test_an_order_number_the_nlu_was_unsure_about_starts_the_intake_with_it(shop):
+    from actions.complaint import ActionFallback
+
+    message = unsure(f"{TAOBAO}！别让我再说一遍", ("inform", 0.2))
+    events = await ActionFallback().run(CollectingDispatcher(), tracker([message]), DOMAIN)
+    assert events[-1]["name"] == "action_acknowledge_complaint"
+    ack_events = await ActionAcknowledgeComplaint().run(CollectingDispatcher(), tracker([message, *events[:-1]]),
+                                                        DOMAIN)
+    assert slot_values(ack_events)["order_number"] == TAOBAO
+
+
+async def test_noise_gets_a_polite_ask_again_and_starts_nothing(shop):
+    from actions.complaint import ActionFallback
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallback().run(dispatcher, tracker([unsure("zxcv qwer", ("greet", 0.12))]), DOMAIN)
+    assert events == []
+    assert responses(dispatcher) == ["utter_default"]
