@@ -76,8 +76,9 @@ def render(results: dict[str, Any]) -> str:
         f"{machine.get('ram_gb', '–')} GB RAM, {machine.get('os', '–')}, Python {machine.get('python', '–')}")
     la = machine.get("load_average_at_start")
     add(f"- **Noise:** load average {', '.join(f'{x:.2f}' for x in la) if la else '–'} (1/5/15 min) when the run "
-        "started. This is a shared 2-core machine: other people's training and tests ran at the same time, "
-        "so latencies can be noisy; compare runs by their load average. " + (results.get("noise_note") or ""))
+        "started (the benchmark's own earlier phases count: training is the previous phase). Anything else "
+        "running on the 2 cores shows in the latencies, so compare runs by their load average. "
+        "The load generator runs on the same 2 cores as the stack. " + (results.get("noise_note") or ""))
     add(f"- **Commit:** {results.get('commit', '–')}")
     add("")
 
