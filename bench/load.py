@@ -33,10 +33,17 @@ def customer_for(n: int, seed: int) -> Customer:
 
 
 async def run_level(base: str, token: str, concurrency: int, duration: float, max_conversations: int | None = None,
-                    pids: dict[str, int] | None = None, seed: int = 7, timeout: float = 60) -> dict[str, Any]:
+                    pids: dict[str, int] | None = None, seed: int = 7, timeout: float = 60,
+                    pause: tuple[float, float] | None = None) -> dict[str, Any]:
     """Runs `concurrency` customers back to back until `duration` seconds have passed (a started
-    conversation is finished) or `max_conversations` have started."""
+    conversation is finished) or `max_conversations` have started. With `pause` (seconds, min and
+    max), each customer waits that long after every reply, as a person reading and typing, and the
+    customers start at random moments within the first pause."""
+    import random
+
     import aiohttp
+
+    rng = random.Random(seed)
 
     run_id = uuid.uuid4().hex[:6]
     messages: list[tuple[float, float, int, str]] = []  # (completed at, latency s, status, mode)
@@ -49,8 +56,9 @@ async def run_level(base: str, token: str, concurrency: int, duration: float, ma
     cpu_before = cpu_snapshot(pids) if pids else {}
     sampler = ResourceSampler(pids or {})
 
-    def record(latency: float, status: int, mode: str) -> None:
+    def record(latency: float, status: int, mode: str):
         messages.append((time.perf_counter(), latency, status, mode))
+        return asyncio.sleep(rng.uniform(*pause)) if pause else None
 
     connector = aiohttp.TCPConnector(limit=max(100, concurrency * 2))
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -58,6 +66,8 @@ async def run_level(base: str, token: str, concurrency: int, duration: float, ma
 
         async def worker(w: int) -> None:
             nonlocal started_count
+            if pause:
+                await asyncio.sleep(rng.uniform(0, pause[1]))
             while time.perf_counter() < deadline and (max_conversations is None or started_count < max_conversations):
                 n = started_count
                 started_count += 1
@@ -89,6 +99,7 @@ async def run_level(base: str, token: str, concurrency: int, duration: float, ma
                      "cpu_share_of_2_cores": round(used / elapsed / 2, 3) if elapsed else None}
     return {
         "concurrency": concurrency,
+        "pause_s": list(pause) if pause else None,
         "duration_s": round(elapsed, 2),
         "conversations": len(whole),
         "messages": len(messages),
@@ -149,13 +160,18 @@ def print_level(result: dict[str, Any]) -> None:
             + f"; total {result['memory']['total']['peak_mb']} MB")
 
 
+PAUSE_S = (3.0, 8.0)  # a person reading the reply and typing the next message
+
+
 async def run_levels(base: str, token: str, levels=DEFAULT_LEVELS, duration: float = 45,
-                     max_conversations: int | None = None, pids: dict[str, int] | None = None) -> list[dict]:
+                     max_conversations: int | None = None, pids: dict[str, int] | None = None,
+                     pause: tuple[float, float] | None = None) -> list[dict]:
     await warm_up(base, token)
     results = []
     for level in levels:
-        log(f"load: {level} concurrent customers for {duration:.0f} s …")
-        result = await run_level(base, token, level, duration, max_conversations, pids)
+        paced = f", pausing {pause[0]:.0f}–{pause[1]:.0f} s between messages" if pause else ", no pauses"
+        log(f"load: {level} concurrent customers for {duration:.0f} s{paced} …")
+        result = await run_level(base, token, level, duration, max_conversations, pids, pause=pause)
         print_level(result)
         results.append(result)
     return results

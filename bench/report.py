@@ -6,7 +6,10 @@ from typing import Any
 from bot.taxonomy import EXPECTATIONS, ISSUE_TYPES
 
 TARGETS = {
-    "first_reply_p95_ms_at_10": ("first reply p95 at 10 concurrent customers", "< 300 ms"),
+    "first_reply_p95_ms_at_10_paced": ("first reply p95 at 10 concurrent customers, typing like people "
+                                       "(3–8 s between messages)", "< 300 ms"),
+    "first_reply_p95_ms_at_10": ("first reply p95 at 10 concurrent customers, no pauses at all (stress: "
+                                 "each sends the next message the moment the reply arrives)", "< 300 ms"),
     "messages_per_second": ("messages per second sustained", "≥ 30 msg/s"),
     "simulator_success": ("simulator success rate", "≥ 95 %"),
     "stack_memory_mb": ("whole stack memory (peak RSS, all processes)", "< 3 GB"),
@@ -37,8 +40,16 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each target: the measured value, its text and whether it is met (None: not measured)."""
     levels = {lv["concurrency"]: lv for lv in results.get("load", {}).get("levels", [])}
     out: dict[str, dict[str, Any]] = {}
+    paced = {lv["concurrency"]: lv for lv in results.get("load", {}).get("paced") or []}
+    p10 = paced.get(10, {}).get("first_reply_s", {}).get("p95")
+    pause = paced.get(10, {}).get("pause_s") or [0, 0]
+    out["first_reply_p95_ms_at_10_paced"] = {
+        "goal_note": f"customers typing like people ({pause[0]:.0f}–{pause[1]:.0f} s between messages)",
+        "value": None if p10 is None else p10 * 1000, "text": f"{_ms(p10)} ms",
+        "met": None if p10 is None else p10 < 0.3}
     at10 = levels.get(10, {}).get("first_reply_s", {}).get("p95")
-    out["first_reply_p95_ms_at_10"] = {"value": None if at10 is None else at10 * 1000,
+    out["first_reply_p95_ms_at_10"] = {"goal_note": "no pauses: the next message as soon as the reply arrives",
+                                       "value": None if at10 is None else at10 * 1000,
                                        "text": f"{_ms(at10)} ms", "met": None if at10 is None else at10 < 0.3}
     rates = [(lv.get("answered_per_second_in_window") or 0, c) for c, lv in levels.items()]
     best = max(rates) if rates else None
@@ -118,6 +129,24 @@ def render(results: dict[str, Any]) -> str:
                 f" | {_num(cv.get('p50'), 1)} / {_num(cv.get('p95'), 1)} | {lv.get('errors')} | {lv.get('degraded')}"
                 f" | {(lv.get('load_average_after') or ['–'])[0]} |")
         add("")
+        if load.get("paced"):
+            pause = load["paced"][0].get("pause_s") or [0, 0]
+            add(f"Paced: the same customers, but each waits {pause[0]:.0f}–{pause[1]:.0f} s after every reply, as a "
+                "person reading it and typing the next message, and they start at random moments. This is what "
+                f"{', '.join(str(lv['concurrency']) for lv in load['paced'])} people chatting at the same time look "
+                "like to the stack; the closed loop above is a stress test of the same number of conversations.")
+            add("")
+            add("| concurrent | conversations | messages | msg/s | first reply p50 / p95 / p99 ms | per message p50 / "
+                "p95 / p99 ms | errors | degraded |")
+            add("| ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |")
+            for lv in load["paced"]:
+                fr, ml = (lv.get(k) or {} for k in ("first_reply_s", "message_latency_s"))
+                add(f"| {lv['concurrency']} | {lv.get('conversations')} | {lv.get('messages')} "
+                    f"| {_num(lv.get('messages_per_second'), 1)}"
+                    f" | {_ms(fr.get('p50'))} / {_ms(fr.get('p95'))} / {_ms(fr.get('p99'))}"
+                    f" | {_ms(ml.get('p50'))} / {_ms(ml.get('p95'))} / {_ms(ml.get('p99'))}"
+                    f" | {lv.get('errors')} | {lv.get('degraded')} |")
+            add("")
         add("Memory (RSS with child processes, sampled every 0.5 s during each level; MB, peak / mean):")
         add("")
         names = list((load["levels"][0].get("memory") or {}).get("per_process", {}))

@@ -235,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
                 load.run_levels(stack.base, stack.token, levels, duration, None, pids)))
             if levels_result:
                 results["load"]["levels"] = levels_result
+            paced = _phase(results, "load, customers typing like people", lambda: asyncio.run(
+                load.run_levels(stack.base, stack.token, [lv for lv in levels if lv >= 10], max(duration, 60), None,
+                                pids, pause=load.PAUSE_S)))
+            if paced:
+                results["load"]["paced"] = paced
             log("== profile: each layer on its own ==")
             results["profile"] = _phase(results, "profile", lambda: asyncio.run(load.profile_components(stack, 10)))
             from bench import profile_rasa

@@ -281,6 +281,20 @@ def test_targets_and_report_render_from_partial_results():
     assert "# Benchmarks" in render({})
 
 
+def test_the_paced_and_the_stress_latency_are_judged_separately():
+    stress = {"concurrency": 10, "first_reply_s": {"p95": 0.42}, "answered_per_second_in_window": 45.0}
+    paced = {"concurrency": 10, "pause_s": [3, 8], "first_reply_s": {"p50": 0.05, "p95": 0.09, "p99": 0.12},
+             "message_latency_s": {"p50": 0.04, "p95": 0.08, "p99": 0.1}, "messages": 90, "conversations": 20,
+             "messages_per_second": 1.5, "errors": 0, "degraded": 0}
+    targets = evaluate_targets({"load": {"levels": [stress], "paced": [paced]}})
+    assert targets["first_reply_p95_ms_at_10_paced"]["met"] is True
+    assert targets["first_reply_p95_ms_at_10"]["met"] is False
+    page = render({"load": {"levels": [stress], "paced": [paced]}})
+    assert "typing like people (3–8 s between messages) | < 300 ms | 90 ms | **met**" in page
+    assert "| 10 | 20 | 90 | 1.5 | 50 / 90 / 120 |" in page
+    assert "no pauses at all" in page and "| 420 ms | **missed**" in page
+
+
 def test_simulator_sentences_are_not_copied_from_training_or_test_data():
     corpus = ""
     for path in list((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "testset.yml"]:
