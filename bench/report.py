@@ -91,6 +91,10 @@ def render(results: dict[str, Any]) -> str:
         "running on the 2 cores shows in the latencies, so compare runs by their load average. "
         "The load generator runs on the same 2 cores as the stack. " + (results.get("noise_note") or ""))
     add(f"- **Commit:** {results.get('commit', '–')}")
+    if results.get("phases_rerun"):
+        add("- **Partial re-run:** " + ", ".join(f"{phase} at {at}" for phase, at in results["phases_rerun"].items())
+            + "; the other sections keep the numbers of the previous full run "
+            + f"({results.get('full_run_date', 'date not recorded')}).")
     add("")
 
     # -- targets -----------------------------------------------------------------------------
