@@ -314,15 +314,17 @@ class ValidateComplaintForm(FormValidationAction):
                 dispatcher.utter_message(text="好的，我先按「其他问题」登记，您说的原话客服都能看到。")
                 return {"issue_type": "other_complaint", "failed_attempts": attempts}
             return {"issue_type": None, "failed_attempts": attempts}
-        named = issue_type_named_in(latest_text(tracker)) if not latest_text(tracker).startswith("/") else None
-        if previous and value != previous and not asked and value != named:
+        said = latest_text(tracker)
+        changed = previous and value != previous and not asked
+        named = None if said.startswith("/") else issue_type_named_in(said)
+        if changed and value != named:  # a type named by its label is taken as said
             _intent, confidence = latest_intent(tracker)
             answering = tracker.get_slot("requested_slot") in ("expectation", "order_number", "confirm")
-            correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", latest_text(tracker))
-            if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(latest_text(tracker)):
+            correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", said)
+            if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(said):
                 # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
                 return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
-        if previous and value != previous and not asked:
+        if changed:
             dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
         return {"issue_type": value}
 
