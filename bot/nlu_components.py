@@ -1,0 +1,49 @@
+"""A Rasa NLU component of this project (listed in config.yml; Rasa imports it from the project root).
+
+`WordlessFallback`: a message of punctuation only ("？？？", "。。。", "……") says nothing the
+assistant could act on, yet DIET gives it some intent with confidence (seen: "？" → affirm 0.94,
+"？？？" → a quality complaint). Such messages become `nlu_fallback`, so the customer is asked to
+say it in words instead of having a guess acted on. Emoji keep the classifier's reading ("👍" is
+a yes in Chinese chat); button payloads ("/intent") are left alone.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+FALLBACK = "nlu_fallback"
+_SYMBOLS = set("~^`|+=<>$")
+
+
+def is_wordless(text: str | None) -> bool:
+    """True for text made only of punctuation, a few keyboard symbols and spaces."""
+    text = text or ""
+    if not text.strip() or text.startswith("/"):
+        return False
+    return all(unicodedata.category(c)[0] in "PZ" or c in _SYMBOLS or c.isspace() for c in text)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class WordlessFallback(GraphComponent):
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> WordlessFallback:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not is_wordless(message.get("text")):
+                continue
+            intent = message.get("intent") or {}
+            if intent.get("name") == FALLBACK:
+                continue
+            ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+            message.set("intent", {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
+            message.set("intent_ranking", [{"name": FALLBACK, "confidence": 1.0}, *ranking], add_to_output=True)
+        return messages
