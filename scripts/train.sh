@@ -9,7 +9,7 @@ if [ "${1:-}" != "--force" ] && [ -f models/current.tar.gz ] && [ "$(cat models/
   echo "==> model is up to date (fingerprint $fingerprint)"
   exit 0
 fi
-echo "==> training the Rasa model (about a minute)"
+echo "==> training the Rasa model (about 5 minutes on 2 cores; progress below)"
 start=$(date +%s)
 mkdir -p models
 ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook} TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/rasa train --fixed-model-name current --out models --num-threads 2 --quiet

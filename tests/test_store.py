@@ -235,3 +235,15 @@ def test_csv_export_covers_the_shop_local_days(store):
     assert row["created_at"] == "2026-11-23 00:30:00" and row["issue_type_zh"] == "物流延误"
     assert row["phone"] == "138****5678"
     assert row["description"].startswith("'=")  # a spreadsheet will not run it
+
+
+def test_a_file_database_is_in_wal_mode_and_every_read_sees_the_latest_commit(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    first = store.append_message("s-wal", "customer", "一")
+    assert [m["id"] for m in store.list_messages("s-wal")] == [first]
+    second = store.append_message("s-wal", "customer", "二")
+    assert [m["id"] for m in store.list_messages("s-wal")] == [first, second]
+    store.close()

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
 
 from bot.store import schema
 from bot.store.agents import AgentStore
@@ -29,18 +28,23 @@ def _make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # SQLAlchemy 1.4 gives a file database a NullPool: a new connection (and the pragmas below)
-        # for every query. Pooled, a chat message costs a third of the CPU (docs/BENCHMARKS.md).
-        pooled = {} if path in ("", ":memory:") else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pooled)
+        # SQLAlchemy 1.4 gives a file database a NullPool: a fresh connection per use, so every read
+        # sees the latest commit (a pooled pysqlite connection can keep an old WAL snapshot alive).
+        # The journal mode is stored in the file, so it is set once here; each new connection only
+        # sets its cheap per-connection pragmas (setting WAL on every connect cost 9 % of the bot
+        # service's CPU under load, docs/BENCHMARKS.md).
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
+        def _sqlite_pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        if path and path != ":memory:":
+            with engine.connect() as conn:  # WAL: readers never block the writer
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
