@@ -92,7 +92,7 @@ def profile_notes(results: dict[str, Any]) -> list[str]:
                 f"{fast['action_server_http']:.0f} ms instead of {ms['action_server_http']:.0f} ms). In the bot "
                 "service, setting SQLite's WAL mode once instead of on every new connection (SQLAlchemy 1.4 "
                 "opens one per query) and one transaction for a turn's replies cut its CPU per message from 13 "
-                "to about 8 ms. A connection pool cut it to 4–5 ms but could serve an old WAL snapshot to a "
+                "to 8–9 ms. A connection pool cut it to 4–5 ms but could serve an old WAL snapshot to a "
                 "later read, so the store keeps fresh connections.")
     levels = (results.get("load") or {}).get("levels") or []
     busiest = max(levels, key=lambda lv: lv["concurrency"], default=None)

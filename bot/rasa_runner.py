@@ -76,7 +76,7 @@ def install_event_type_table() -> None:
     import rasa.shared.utils.common
     from rasa.shared.core.events import Event
 
-    original = Event.resolve_by_type.__func__ if hasattr(Event.resolve_by_type, "__func__") else Event.resolve_by_type
+    original = Event.resolve_by_type  # a staticmethod: the plain function
     table: dict[str, type] = {}
 
     def resolve_by_type(type_name, default=None):
@@ -93,17 +93,15 @@ def install_slim_domain_for_actions() -> None:
     from rasa.core.actions.action import RemoteAction
 
     build = RemoteAction._action_call_format
-    slim: dict[int, tuple[dict, dict]] = {}
+    last: list = [None, None]  # the full domain dict seen last and its copy without responses
 
     def action_call_format(self, tracker, domain):
         result = build(self, tracker, domain)
         full = result.get("domain")
         if full is not None:
-            cached = slim.get(id(full))
-            if cached is None or cached[0] is not full:
-                slim.clear()  # one domain per served model
-                cached = slim[id(full)] = (full, {k: v for k, v in full.items() if k != "responses"})
-            result["domain"] = cached[1]
+            if last[0] is not full:
+                last[:] = [full, {k: v for k, v in full.items() if k != "responses"}]
+            result["domain"] = last[1]
         return result
 
     RemoteAction._action_call_format = action_call_format
