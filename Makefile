@@ -38,7 +38,7 @@ pytest: setup train
 	@$(PY) -m pytest -q
 
 e2e: setup train
-	@echo "==> conversation tests (tests/test_*.yml)"
+	@echo "==> conversation tests (tests/conversations/test_*.yml)"
 	@$(RASA_ENV) scripts/test_conversations.sh
 
 nlu-eval: setup train

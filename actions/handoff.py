@@ -9,11 +9,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, latest_text, settings
-from actions.complaint import reset_form_slots, ticket_payload
-from actions.tickets_client import ticket_client
-from bot.promises import contact_promise
-from bot.taxonomy import ISSUE_TYPES, STATUSES
+from actions.submission import reset_form_slots, ticket_payload
+from bot.domain.promises import contact_promise
+from bot.domain.taxonomy import ISSUE_TYPES, STATUSES
 
 TICKET_ID = re.compile(r"TK-\d{8}-\d{4}", re.IGNORECASE)
 

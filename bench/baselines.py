@@ -5,7 +5,7 @@
       (bench/config_stock_zh.yml → var/bench/stock.tar.gz, trained here when its inputs changed);
       scored on Rasa's own output, and also through our post-processing rules ("stock + our rules")
       to separate what the model does from what the rules do
-  (c) ours: models/current.tar.gz through bot.parse (the assistant's own view of a message)
+  (c) ours: models/current.tar.gz through bot.integrations.parse (the assistant's own view of a message)
 
     .venv/bin/python -m bench.baselines [--json OUT]
 
@@ -144,7 +144,7 @@ def summary_of(examples, predictions: list[dict], seconds: list[float]) -> dict[
 
 async def _run(skip_stock: bool) -> dict[str, Any]:
     from bot.config import load_settings
-    from bot.parse import understand
+    from bot.integrations.parse import understand
     from scripts.baseline_keywords import parse_one
 
     examples = eval_nlu.load_testset(TESTSET)

@@ -229,11 +229,11 @@ def save_results(results: dict[str, Any]) -> None:
 
 
 def bench_stack(tmp: Path):
-    """A tests.conftest.Stack for benchmarking: free loopback ports, fresh SQLite, generated
+    """A tests.support.stack.Stack for benchmarking: free loopback ports, fresh SQLite, generated
     secrets, always open (no off-hours notes) and no rate limit in the way of the load test."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.conftest import Stack
+    from tests.support.stack import Stack
 
     tmp.mkdir(parents=True, exist_ok=True)
     stack = Stack(tmp)

@@ -1,5 +1,5 @@
 """What the simulated customers say: written for the simulator, independently of the NLU training
-data and the held-out test set (tests/test_bench.py checks that no sentence here appears there).
+data and the held-out test set (tests/stack/test_bench.py checks that no sentence here appears there).
 
 Per issue type: `PROBLEMS` (a full sentence about what went wrong) and `TERSE` (a few words).
 Per expectation: `WISHES` (free text for the wish). Persona wrappers add anger, rambling and

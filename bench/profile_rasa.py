@@ -109,10 +109,10 @@ async def profile(model_path: str, action_url: str, conversations: int = 14) -> 
     # Warm up outside the measurement.
     await converse(chat, Customer("one_long_message", "logistics_delay", "warm"), f"prof-warm-{run}")
     result = await _measure(chat, timers, conversations, f"{run}a")
-    # The same conversations with the speed-ups the served Rasa runs with (bot.rasa_runner): the
+    # The same conversations with the speed-ups the served Rasa runs with (bot.integrations.rasa_runner): the
     # response validator built once, one kept-open HTTP session, a slim domain for actions and
     # the event-type table. The timing wrappers stay around the replaced methods.
-    from bot.rasa_runner import install_speedups
+    from bot.integrations.rasa_runner import install_speedups
 
     install_speedups()
     timers.wrap_sync(RemoteAction, "_validate_action_result", "response_schema_check")
@@ -150,7 +150,7 @@ def print_profile(result: dict[str, Any]) -> None:
         log(f"  {indent}{stage:<22} {ms[stage]:>7} ms  ({calls.get(stage, 0)} calls per message)")
     if result.get("with_runner_speedups"):
         fast = result["with_runner_speedups"]["ms_per_message"]
-        log(f"  with bot.rasa_runner's speed-ups (as served): total {fast['total']} ms per message "
+        log(f"  with bot.integrations.rasa_runner's speed-ups (as served): total {fast['total']} ms per message "
             f"(schema check {fast['response_schema_check']} ms)")
 
 

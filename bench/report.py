@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.taxonomy import EXPECTATIONS, ISSUE_TYPES
+from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES
 
 TARGETS = {
     "first_reply_p95_ms_at_10_paced": ("first reply p95 at 10 concurrent customers, typing like people "
@@ -212,7 +212,8 @@ def render(results: dict[str, Any]) -> str:
                 f"{inside['messages']} simulated messages one at a time, timing wrappers around Rasa's own stages; "
                 "indented stages are part of the one above):")
             add("")
-            add("| stage | stock Rasa, ms per message | calls per message | as served (`bot.rasa_runner`), ms |")
+            add("| stage | stock Rasa, ms per message | calls per message "
+                "| as served (`bot.integrations.rasa_runner`), ms |")
             add("| --- | ---: | ---: | ---: |")
             for stage, label in (("total", "whole turn (`handle_message`)"), ("nlu", "NLU graph"),
                                  ("slot_extraction", "slot extraction"), ("policies", "policy predictions"),
@@ -318,10 +319,10 @@ def render(results: dict[str, Any]) -> str:
             "(a) the keyword rules shops configure (`scripts/baseline_keywords.py`); (b) Rasa's stock default "
             "pipeline with the fewest changes for Chinese (`bench/config_stock_zh.yml`: `language: zh`, "
             "JiebaTokenizer without user dictionary instead of WhitespaceTokenizer, no regex features), scored on "
-            "Rasa's own intent and entities; (b+) the same model through our post-processing (`bot.parse."
+            "Rasa's own intent and entities; (b+) the same model through our post-processing (`bot.integrations.parse."
             "understand`: order-number patterns, expectation words), to show what the model and what the rules "
-            "contribute; (c) ours, `models/current.tar.gz` through `bot.parse`. Parse latency is one message at a "
-            "time in one process, after a warm-up.")
+            "contribute; (c) ours, `models/current.tar.gz` through `bot.integrations.parse`. "
+            "Parse latency is one message at a time in one process, after a warm-up.")
         add("")
         add("| metric | " + " | ".join(labels[p] for p in present) + " |")
         add("| --- | " + " | ".join("---:" for _ in present) + " |")

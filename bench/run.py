@@ -82,7 +82,8 @@ def profile_notes(results: dict[str, Any]) -> list[str]:
         fast = (inside.get("with_runner_speedups") or {}).get("ms_per_message")
         if fast:
             notes.append(
-                f"As served: `python -m bot.rasa_runner` (what `make run` starts) builds that validator once, "
+                f"As served: `python -m bot.integrations.rasa_runner` (what `make run` starts) "
+                "builds that validator once, "
                 "keeps one HTTP session to the action server open instead of opening a connection per call, "
                 "sends actions the domain without its responses (with `enable_selective_domain`, only the "
                 "form-validation action gets a domain at all), leaves intent button payloads uninterpolated (each "

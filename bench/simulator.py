@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import phrases as P
 from bench.common import log, percentile, rate, summarise
-from bot.taxonomy import EXPECTATIONS, ISSUE_TYPES
+from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES
 
 PERSONAS = ("terse", "angry", "rambling", "corrects_themselves", "no_order_number", "asks_for_human_midway",
             "one_long_message")

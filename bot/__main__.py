@@ -32,7 +32,7 @@ def cmd_up(_args) -> int:
 def cmd_serve(args) -> int:
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    from bot.app import create_app
+    from bot.web.app import create_app
 
     app = create_app(settings)
     app.run(host=args.host or settings.bot_host, port=args.port or settings.bot_port,
@@ -45,7 +45,7 @@ def cmd_parse(args) -> int:
     if not texts:
         print("usage: python -m bot parse TEXT ...  (or one text per line on stdin)", file=sys.stderr)
         return 2
-    from bot.parse import parse_texts
+    from bot.integrations.parse import parse_texts
 
     try:
         results = parse_texts(texts)

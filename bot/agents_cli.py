@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bot.passwords import hash_password, password_problem
+from bot.web.passwords import hash_password, password_problem
 
 AGENT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 

@@ -17,17 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.domain.orders import DEFAULT_ORDER_PATTERNS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 
 # Secrets generated into .env when missing; never committed.
 SECRET_NAMES = ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET")
 
-DEFAULT_ORDER_PATTERNS = (
-    r"\d{6}-\d{15}",  # 拼多多: YYMMDD- + 15 digits
-    r"\d{18,19}",  # 淘宝 / 天猫
-    r"\d{11,12}",  # 京东
-)
 
 
 class ConfigError(ValueError):
@@ -84,7 +81,7 @@ class Settings:
 
     def calendar(self):
         """The shop's business calendar (built on demand; pure, cheap)."""
-        from bot.calendar import BusinessCalendar
+        from bot.domain.calendar import BusinessCalendar
 
         return BusinessCalendar(
             dict(self.weekly_hours), tz=self.timezone, closed_days=set(self.closed_days),
@@ -92,7 +89,7 @@ class Settings:
 
 
 def _default_weekly_hours():
-    from bot.calendar import parse_weekly_hours
+    from bot.domain.calendar import parse_weekly_hours
 
     return parse_weekly_hours(Settings.business_hours)
 
@@ -191,7 +188,7 @@ def _patterns(values) -> tuple[str, ...]:
 
 def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Builds and validates the settings; raises ConfigError naming the bad variable."""
-    from bot.calendar import parse_dates, parse_weekly_hours
+    from bot.domain.calendar import parse_dates, parse_weekly_hours
 
     values = _env_source(env, env_file)
     timezone = _get(values, "SHOP_TIMEZONE", "Asia/Shanghai")

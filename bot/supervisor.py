@@ -32,7 +32,7 @@ def services(settings: Settings) -> list[Service]:
     venv_bin = Path(sys.executable).parent
     model = settings.model_path
     return [
-        Service("rasa", [sys.executable, "-m", "bot.rasa_runner", "run", "--model", model,
+        Service("rasa", [sys.executable, "-m", "bot.integrations.rasa_runner", "run", "--model", model,
                          "--port", str(settings.rasa_port), "--interface", "127.0.0.1",
                          "--enable-api", f"--auth-token={settings.rasa_auth_token}",
                          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],

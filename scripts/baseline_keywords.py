@@ -8,7 +8,7 @@ scripts.baseline_keywords:parse_texts``).
 The keyword lists were written from the taxonomy descriptions (DESIGN.md) before the test set
 existed and must not be tuned on the test set; otherwise the comparison means nothing.
 
-``parse_texts(texts)`` returns one dict per text with the same keys as ``bot.parse.parse_texts``:
+``parse_texts(texts)`` returns one dict per text with the same keys as ``bot.integrations.parse.parse_texts``:
 ``text, is_complaint, intent, confidence, issue_type, category, expectation, order_number,
 priority, risk_flags``.
 """

@@ -3,13 +3,13 @@
 
 Usage (from the project root):
 
-    .venv/bin/python scripts/eval_nlu.py                       # bot.parse:parse_texts
+    .venv/bin/python scripts/eval_nlu.py                       # bot.integrations.parse:parse_texts
     .venv/bin/python scripts/eval_nlu.py --parser scripts.baseline_keywords:parse_texts
     .venv/bin/python scripts/eval_nlu.py --json out.json --markdown docs/nlu-eval.md
 
 The parser is any function ``parse_texts(texts: list[str]) -> list[dict]`` whose dicts carry at
 least ``intent, is_complaint, issue_type, expectation, order_number`` (the shape of
-``bot.parse.parse_texts``). The script reports; it does not assert: the exit code is 0 whatever
+``bot.integrations.parse.parse_texts``). The script reports; it does not assert: the exit code is 0 whatever
 the numbers are, 2 if the test set cannot be read and 3 if the parser cannot be loaded or run.
 
 Only the standard library and PyYAML are used.
@@ -30,7 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TESTSET = ROOT / "tests" / "nlu" / "testset.yml"
-DEFAULT_PARSER = "bot.parse:parse_texts"
+DEFAULT_PARSER = "bot.integrations.parse:parse_texts"
 
 # From docs/CONTRACTS.md: complaint intent -> issue type, in taxonomy order.
 INTENT_TO_ISSUE = {

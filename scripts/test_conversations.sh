@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=var/rasa-test
 rm -rf "$out"; mkdir -p "$out"
-files=$(ls tests/test_*.yml)
-.venv/bin/rasa test core --model models/current.tar.gz --stories tests/ \
+files=$(ls tests/conversations/test_*.yml)
+.venv/bin/rasa test core --model models/current.tar.gz --stories tests/conversations/ \
   --out "$out" --e2e --fail-on-prediction-errors --quiet >"$out/log.txt" 2>&1 || {
   echo "conversation tests failed:"; tail -n 40 "$out/log.txt"
   [ -f "$out/failed_test_stories.yml" ] && cat "$out/failed_test_stories.yml"

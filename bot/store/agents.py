@@ -1,7 +1,7 @@
 """Agent accounts and their login sessions. Mixed into `Store` (bot.store.db).
 
-Passwords arrive here already hashed (bot.passwords); session tokens arrive already hashed
-(bot.auth), so nothing in these tables lets anyone log in.
+Passwords arrive here already hashed (bot.web.passwords); session tokens arrive already hashed
+(bot.web.auth), so nothing in these tables lets anyone log in.
 """
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ tickets = Table(
     Column("description", Text, nullable=False),  # the customer's own words
     Column("phone", String(32), nullable=True),  # digits only; shown masked
     Column("priority", String(8), nullable=False),  # urgent | high | normal
-    Column("risk_flags", Text, nullable=False),  # JSON list of bot.triage flag codes
+    Column("risk_flags", Text, nullable=False),  # JSON list of bot.domain.triage flag codes
     Column("triage_reasons", Text, nullable=False),  # JSON list of Chinese reasons for agents
     Column("repeat_contacts", Integer, nullable=False, default=0),
     Column("complex_case", Boolean, nullable=False, default=False),
@@ -106,7 +106,7 @@ agents = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False),
     Column("display_name", String(64), nullable=False),
-    Column("password_hash", String(256), nullable=False),  # scrypt$n$r$p$salt$hash (bot.passwords)
+    Column("password_hash", String(256), nullable=False),  # scrypt$n$r$p$salt$hash (bot.web.passwords)
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=False), nullable=False),
     UniqueConstraint("name", name="uq_agents_name"),

@@ -1,7 +1,7 @@
 """Tickets in the database: numbering, idempotent creation, search, changes and the audit trail.
 
 Mixed into `Store` (bot.store.db). The rules that decide *what* a ticket says (triage, due times)
-live in bot.tickets; these methods only keep the data consistent:
+live in bot.services.tickets; these methods only keep the data consistent:
 
 - ticket ids `TK-YYYYMMDD-NNNN` count per shop-local day in `ticket_counters`, incremented in the
   same transaction as the insert, so concurrent creates (threads, processes, replicas on
@@ -440,8 +440,8 @@ class TicketStore:
         Excel opens the Chinese text correctly); times in the shop's zone, phones masked (also in the
         description), and
         cells a spreadsheet would run as a formula defused with a leading apostrophe."""
-        from bot.privacy import mask_personal_data, mask_phone
-        from bot.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
+        from bot.domain.privacy import mask_personal_data, mask_phone
+        from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         t = schema.tickets

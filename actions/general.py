@@ -1,0 +1,38 @@
+"""Actions outside the intake: the greeting and the fallback for unsure readings."""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_text, settings
+from actions.intake import likely_issue_type
+from bot.domain.orders import find_order_numbers
+
+
+class ActionFallback(Action):
+    """When the NLU is unsure outside the intake: a message that carries an order number or most
+    likely describes a problem starts the complaint (nothing the customer said is asked again);
+    anything else gets a polite "please say it differently"."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        issue_type = likely_issue_type(tracker)
+        has_order = bool(find_order_numbers(text, settings().order_number_patterns))
+        if not text.startswith("/") and (issue_type or has_order):
+            return [SlotSet("issue_type", issue_type), FollowupAction("action_acknowledge_complaint")]
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_greet", shop_name=settings().shop_name)
+        return []

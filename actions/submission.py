@@ -1,0 +1,125 @@
+"""Reading the complaint back, submitting the ticket (idempotent, through the outbox client) and
+cancelling the registration."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.tickets import ticket_client
+from actions.common import customer_ref, customer_texts, settings
+from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
+from bot.domain.promises import contact_promise
+from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, normalise_expectation
+from bot.domain.triage import max_priority, triage
+
+
+def _order_promise_text(priority: str) -> str:
+    return contact_promise(settings(), priority).due_text
+
+
+def summary_lines(tracker: Tracker) -> list[str]:
+    issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "other_complaint")
+    order = tracker.get_slot("order_number")
+    expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", "其他诉求")
+    description = (tracker.get_slot("description") or "").replace("\n", " ")
+    if len(description) > 60:
+        description = description[:60] + "…"
+    lines = [f"· 订单号：{order if order and order != UNKNOWN else '暂未提供（客服会帮您核对）'}",
+             f"· 问题：{issue.label if issue else '其他问题'}" + (f"（{description}）" if description else ""),
+             f"· 您的诉求：{expectation}"]
+    return lines
+
+
+class ActionAskConfirm(Action):
+    def name(self) -> str:
+        return "action_ask_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = "好的，我跟您确认一下：\n" + "\n".join(summary_lines(tracker)) + "\n没问题的话，我就提交给客服同事处理。"
+        dispatcher.utter_message(text=text, buttons=[{"title": "确认提交", "payload": "/affirm"},
+                                                     {"title": "需要修改", "payload": "/deny"}])
+        return []
+
+
+def idempotency_key(tracker: Tracker, purpose: str = "complaint") -> str:
+    """Stable for one filled form: the same submission retried never makes a second ticket."""
+    started = max((e.get("timestamp") or 0 for e in tracker.events
+                   if e.get("event") == "active_loop" and e.get("name") == FORM), default=0)
+    raw = f"{tracker.sender_id}|{purpose}|{started}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _wish_in(texts: list[str]) -> str | None:
+    """The wish in the customer's latest message that states one (a hand-off can come before the
+    wish question: "我要求赔偿，转人工")."""
+    for text in reversed(texts):
+        found = None if text.startswith("/") else normalise_expectation(text)
+        if found:
+            return found
+    return None
+
+
+def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
+    order = tracker.get_slot("order_number")
+    texts = customer_texts(tracker)
+    description = tracker.get_slot("description") or "\n".join(texts[-5:])
+    risk = triage("\n".join(texts), repeat_contacts=_earlier_tickets(tracker))
+    priority = max_priority(risk.priority, tracker.get_slot("priority") or "normal")
+    return {
+        "idempotency_key": idempotency_key(tracker, "handoff" if handoff else "complaint"),
+        "session_id": tracker.sender_id,
+        "customer_ref": customer_ref(tracker),
+        "channel": "web",
+        "order_number": order if order and order != UNKNOWN else None,
+        "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
+                                                                           else UNKNOWN),
+        "issue_type": tracker.get_slot("issue_type")
+        or (likely_issue_type(tracker, beside_other_intents=True) if handoff else None) or "other_complaint",
+        "expectation": tracker.get_slot("expectation") or (_wish_in(texts[-5:]) if handoff else None) or "other",
+        "description": description[:4000],
+        "priority": priority,
+        "risk_flags": sorted(set(risk.risk_flags) | set(tracker.get_slot("risk_flags") or [])),
+        "off_hours": not contact_promise(settings(), priority).open_now,
+        "handoff_requested": handoff,
+        "submitted_at": datetime.now(timezone.utc).isoformat(),
+    }
+
+
+def reset_form_slots() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ActionSubmitComplaint(Action):
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        payload = ticket_payload(tracker)
+        submission = ticket_client().submit(payload)
+        promise = submission.ticket.get("first_response_due_text") if submission.ticket else None
+        promise = promise or _order_promise_text(payload["priority"])
+        ticket_id = submission.ticket.get("id") if submission.ticket else None
+        if ticket_id:
+            dispatcher.utter_message(text=(
+                f"已经为您提交好了，工单号 {ticket_id}。客服同事会在{promise}联系您，"
+                "具体处理方案由客服和您确认。之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+        else:
+            dispatcher.utter_message(text=(
+                f"已经为您登记好了，客服同事会在{promise}联系您，具体处理方案由客服和您确认。"
+                "之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+        return reset_form_slots() + [SlotSet("ticket_id", ticket_id or payload["idempotency_key"])]
+
+
+class ActionCancelComplaint(Action):
+    def name(self) -> str:
+        return "action_cancel_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots()

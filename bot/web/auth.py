@@ -1,0 +1,193 @@
+"""Who is calling: machines with the bearer token, agents with a login session cookie.
+
+- Machines (the action server) send `Authorization: Bearer $BOT_API_TOKEN`.
+- Agents log in at `POST /desk/login`; the cookie `desk_session` holds a random token signed
+  with SESSION_SECRET (HttpOnly, SameSite=Strict, Secure behind https). The database keeps only
+  a hash of the token, with the session's CSRF token and expiry, so logging out ends it.
+- CSRF: a state-changing request (anything but GET/HEAD/OPTIONS) that authenticates with the
+  cookie must also carry the session's CSRF token in the `X-CSRF-Token` header or a
+  `csrf_token` form field. SameSite=Strict already stops most cross-site posts; the token also
+  covers old browsers and same-site subdomains.
+
+No or wrong credentials → 401; valid credentials of a kind the endpoint does not accept → 403.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sanic import Request
+
+from bot.web.http import BadRequest
+
+COOKIE_NAME = "desk_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str  # "machine" | "agent"
+    name: str  # the agent's login name, or "bot" for the machine token
+    display_name: str
+    csrf_token: str | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind == "agent"
+
+
+def unauthorized() -> BadRequest:
+    return BadRequest("unauthorized", "需要登录客服台，或提供有效的访问令牌（Authorization: Bearer …）。", status=401)
+
+
+def forbidden(message: str = "当前身份无权执行此操作。") -> BadRequest:
+    return BadRequest("forbidden", message, status=403)
+
+
+# -- session cookies ---------------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _signature(secret: str, token: str) -> str:
+    return hmac.new(secret.encode("utf-8"), token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sign_session_token(secret: str, token: str) -> str:
+    return f"{token}.{_signature(secret, token)}"
+
+
+def read_session_cookie(secret: str, value: str | None) -> str | None:
+    """The session token of a correctly signed cookie value, else None."""
+    if not value or "." not in value or len(value) > 512:
+        return None
+    token, _, signature = value.rpartition(".")
+    if not token or not hmac.compare_digest(signature, _signature(secret, token)):
+        return None
+    return token
+
+
+def start_session(store, settings, agent_name: str, now: datetime | None = None) -> tuple[str, str]:
+    """Creates a login session; returns (cookie value, CSRF token)."""
+    now = now or datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
+    store.create_agent_session(token_hash(token), agent_name, csrf_token, now,
+                               now + timedelta(hours=settings.desk_session_hours))
+    return sign_session_token(settings.session_secret, token), csrf_token
+
+
+def set_session_cookie(response, settings, value: str) -> None:
+    response.cookies[COOKIE_NAME] = value
+    cookie = response.cookies[COOKIE_NAME]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = "/"
+    cookie["max-age"] = settings.desk_session_hours * 3600
+    if settings.public_url.startswith("https://"):
+        cookie["secure"] = True
+
+
+def clear_session_cookie(response, settings) -> None:
+    set_session_cookie(response, settings, "")
+    response.cookies[COOKIE_NAME]["max-age"] = 0
+
+
+# -- identifying the caller ------------------------------------------------------------------
+
+def _machine(request: Request) -> Caller | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    expected = request.app.ctx.settings.bot_api_token
+    if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(token.strip().encode(),
+                                                                              expected.encode()):
+        raise unauthorized()  # wrong credentials are never silently ignored in favour of a cookie
+    return Caller("machine", "bot", "系统")
+
+
+def _agent(request: Request) -> Caller | None:
+    value = request.cookies.get(COOKIE_NAME)
+    if not value:
+        return None
+    ctx = request.app.ctx
+    token = read_session_cookie(ctx.settings.session_secret, value)
+    if token is None:
+        return None
+    found = ctx.store.agent_for_session(token_hash(token), datetime.now(timezone.utc))
+    if found is None:
+        return None
+    agent, csrf_token = found
+    return Caller("agent", agent["name"], agent["display_name"], csrf_token)
+
+
+def session_token(request: Request) -> str | None:
+    return read_session_cookie(request.app.ctx.settings.session_secret, request.cookies.get(COOKIE_NAME))
+
+
+def check_csrf(request: Request, caller: Caller) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        try:
+            form = request.form if request.content_type.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")) else None
+        except Exception:  # noqa: BLE001 - an unreadable form simply has no token
+            form = None
+        sent = form.get(CSRF_FIELD) if form else None
+    if not sent or not caller.csrf_token or not hmac.compare_digest(sent.encode(), caller.csrf_token.encode()):
+        raise BadRequest("csrf_failed", "页面已过期或请求来源不可信，请刷新客服台后重试。", status=403)
+
+
+def authenticate(request: Request, *, machine: bool = True, agent: bool = True) -> Caller:
+    """The caller of this request, or a 401/403 BadRequest. CSRF is checked for agents here."""
+    caller = _machine(request) or _agent(request)
+    if caller is None:
+        raise unauthorized()
+    if caller.kind == "machine" and not machine:
+        raise forbidden("此操作需要客服登录后进行。")
+    if caller.kind == "agent" and not agent:
+        raise forbidden("此接口只供智能助手调用。")
+    if caller.is_agent and request.method.upper() not in SAFE_METHODS:
+        check_csrf(request, caller)
+    return caller
+
+
+# -- login throttling --------------------------------------------------------------------------
+
+class LoginThrottle:
+    """Limits failed logins per name and per address within `window` seconds (in memory). The
+    address limit is higher: a whole office often shares one public address."""
+
+    def __init__(self, per_name: int = 5, per_address: int = 30, window: float = 900.0):
+        self.per_name = per_name
+        self.per_address = per_address
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, name: str, address: str) -> bool:
+        now = time.monotonic()
+        return (len(self._recent(f"n:{name.lower()}", now)) >= self.per_name
+                or len(self._recent(f"a:{address}", now)) >= self.per_address)
+
+    def failed(self, name: str, address: str) -> None:
+        now = time.monotonic()
+        for key in (f"n:{name.lower()}", f"a:{address}"):
+            self._recent(key, now).append(now)
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(f"n:{name.lower()}", None)
