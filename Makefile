@@ -32,6 +32,8 @@ lint: setup
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"
 	@$(RASA_ENV) $(RASA) data validate --fail-on-warnings --quiet
+	@echo "==> entity spans on Jieba token boundaries (scripts/check_entity_alignment.py)"
+	@$(PY) scripts/check_entity_alignment.py
 
 pytest: setup train
 	@echo "==> pytest"

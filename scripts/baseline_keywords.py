@@ -5,7 +5,7 @@ an ordered list of keywords per issue type, and the first rule that matches wins
 the trained Rasa model can be compared with something realistic (``scripts/eval_nlu.py --parser
 scripts.baseline_keywords:parse_texts``).
 
-The keyword lists were written from the taxonomy descriptions (DESIGN.md) before the test set
+The keyword lists were written from the taxonomy descriptions (docs/ARCHITECTURE.md) before the test set
 existed and must not be tuned on the test set; otherwise the comparison means nothing.
 
 ``parse_texts(texts)`` returns one dict per text with the same keys as ``bot.integrations.parse.parse_texts``:

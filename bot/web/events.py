@@ -5,7 +5,7 @@ chat messages publish. Each event gets an increasing id, and the last few hundre
 browser that reconnects with `Last-Event-ID` misses nothing. A subscriber that stops reading
 loses its oldest events rather than holding up everyone else.
 
-Across several replicas this becomes Redis pub/sub (see DESIGN.md, scale-out); the interface
+Across several replicas this becomes Redis pub/sub (docs/ARCHITECTURE.md, docs/DEPLOY.md); the interface
 (`publish(kind, data)`, `subscribe()`) stays.
 """
 from __future__ import annotations
