@@ -1,4 +1,4 @@
-"""Table definitions (the current schema). Migrations in `migrations.py` create and alter them.
+"""Table definitions (the current schema). Migrations in `bot/store/migrations/` (Alembic scripts) create and alter them.
 
 Times are naive UTC everywhere (`DateTime(timezone=False)`); the shop's time zone is applied when
 they are shown. JSON lists and objects are stored as text so SQLite and PostgreSQL agree.
