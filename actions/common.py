@@ -1,4 +1,8 @@
-"""Shared pieces of the action server: settings (loaded once) and small tracker helpers."""
+"""Shared pieces of the action server: settings (loaded once) and small tracker helpers.
+
+What the customer reads is not here: actions send domain.yml responses by name
+(`dispatcher.utter_message(response="utter_x", name=value)`), and Rasa fills `{name}` in.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -39,3 +43,10 @@ def customer_ref(tracker: Tracker) -> str | None:
     metadata: dict[str, Any] = tracker.get_slot("session_started_metadata") or {}
     latest = (tracker.latest_message or {}).get("metadata") or {}
     return latest.get("customer_ref") or metadata.get("customer_ref")
+
+
+def template_safe(value: str) -> str:
+    """A value for a response's `{placeholder}` that Rasa 3.6 fills as given. Its interpolator
+    gives up on the whole text (the customer would read "{issue}") when the filled text contains
+    "0[", which customer words quoted back can ("买了10[件]"); a full-width bracket reads the same."""
+    return value.replace("0[", "0［")

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
-from actions.common import customer_ref, latest_text, settings
+from actions.common import customer_ref, latest_text, settings, template_safe
 from actions.submission import reset_form_slots, ticket_payload
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import ISSUE_TYPES, STATUSES
@@ -29,25 +29,28 @@ class ActionHandoff(Action):
         if existing.startswith("TK-") and tracker.active_loop_name is None:
             # The complaint is already with the agents: point to it instead of opening a second one.
             promise = contact_promise(settings(), tracker.get_slot("priority") or "normal")
-            dispatcher.utter_message(text=(
-                f"您的工单 {existing} 已经在客服那里了，您说过的内容客服都能看到。"
-                + ("客服会尽快接入和您直接沟通，请稍等。" if promise.open_now else
-                   f"现在是非工作时间，客服{promise.next_opening_text}上班后会第一时间联系您。")))
+            if promise.open_now:
+                dispatcher.utter_message(response="utter_handoff_ticket_exists", ticket_id=existing)
+            else:
+                dispatcher.utter_message(response="utter_handoff_ticket_exists_off_hours", ticket_id=existing,
+                                         next_opening=promise.next_opening_text)
             return []
         payload = ticket_payload(tracker, handoff=True)
         submission = ticket_client().submit(payload)
         ticket = submission.ticket or {}
         promise = contact_promise(settings(), payload["priority"])
         due = ticket.get("first_response_due_text") or promise.due_text
-        number = f"（工单号 {ticket['id']}）" if ticket.get("id") else ""
-        if promise.open_now:
-            dispatcher.utter_message(text=(
-                f"好的，马上为您转人工客服{number}。您前面说的内容客服都能看到，不用再重复；"
-                f"客服会在{due}回复您，请稍等一下。"))
+        ticket_id = ticket.get("id")
+        if promise.open_now and ticket_id:
+            dispatcher.utter_message(response="utter_handoff", ticket_id=ticket_id, due=due)
+        elif promise.open_now:
+            dispatcher.utter_message(response="utter_handoff_without_number", due=due)
+        elif ticket_id:
+            dispatcher.utter_message(response="utter_handoff_off_hours", hours=promise.hours_text,
+                                     next_opening=promise.next_opening_text, ticket_id=ticket_id, due=due)
         else:
-            dispatcher.utter_message(text=(
-                f"现在是非工作时间（人工客服在线：{promise.hours_text}），客服{promise.next_opening_text}上班。"
-                f"我已经把您的情况转给客服{number}，最晚{due}会联系您，您说过的内容不用再重复。"))
+            dispatcher.utter_message(response="utter_handoff_off_hours_without_number", hours=promise.hours_text,
+                                     next_opening=promise.next_opening_text, due=due)
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots() + [
             SlotSet("ticket_id", ticket.get("id") or payload["idempotency_key"])]
 
@@ -56,7 +59,7 @@ def _describe(ticket: dict[str, Any]) -> str:
     """One line per ticket from the customer view the bot service sends (its own wording)."""
     issue = ticket.get("issue_type_label") or ISSUE_TYPES.get(ticket.get("issue_type") or "",
                                                               ISSUE_TYPES["other_complaint"]).label
-    status = ticket.get("status_label") or STATUSES.get(ticket.get("status") or "new", "处理中")
+    status = ticket.get("status_label") or STATUSES.get(ticket.get("status") or "new", STATUSES["open"])
     summary = ticket.get("summary") or ""
     return f"· {ticket.get('id')}（{issue}，{status}）{summary}"
 
@@ -70,15 +73,15 @@ class ActionCheckProgress(Action):
         ticket_id = match.group(0).upper() if match else None
         tickets = ticket_client().progress(tracker.sender_id, customer_ref(tracker), ticket_id)
         if tickets is None:
-            dispatcher.utter_message(text="抱歉，进度暂时没查到，系统有点忙，请稍后再问我，或者回复「转人工」。")
+            dispatcher.utter_message(response="utter_progress_unavailable")
         elif not tickets:
             if ticket_id:
-                dispatcher.utter_message(text=f"没有在您的记录里找到 {ticket_id}。为保护隐私，我只能查询您本人的工单。")
+                dispatcher.utter_message(response="utter_progress_ticket_not_found", ticket_id=ticket_id)
             else:
-                dispatcher.utter_message(text="暂时没有查到您的投诉记录。如果遇到了问题，直接告诉我，我马上帮您登记。")
+                dispatcher.utter_message(response="utter_progress_none")
         else:
             lines = "\n".join(_describe(t) for t in tickets[:5])
-            dispatcher.utter_message(text=f"帮您查到了：\n{lines}")
+            dispatcher.utter_message(response="utter_progress_found", tickets=template_safe(lines))
         return []
 
 
@@ -119,6 +122,8 @@ class ActionRecordRating(Action):
             ticket_client().post_json(f"/api/tickets/{ticket_id}/csat",
                                       {"session_id": tracker.sender_id, "score": score,
                                        "comment": _comment(latest_text(tracker))})
-        dispatcher.utter_message(text="谢谢您的评价！我们会继续改进。" if score >= 4
-                                 else "抱歉这次没让您满意，您的意见我们会认真看，主管也会回访。")
+        if score >= 4:
+            dispatcher.utter_message(response="utter_rating_thanks")
+        else:
+            dispatcher.utter_message(response="utter_rating_sorry")
         return []

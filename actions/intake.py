@@ -127,13 +127,10 @@ class ActionAcknowledgeComplaint(Action):
         risk = triage(text, repeat_contacts=_earlier_tickets(tracker))
         promise = contact_promise(settings(), risk.priority)
         if not promise.open_now:
-            dispatcher.utter_message(text=(
-                f"现在是非工作时间（人工客服在线：{promise.hours_text}），客服{promise.next_opening_text}上班。"
-                f"我先把您的情况完整记下来，客服最晚会在{promise.due_text}联系您。"))
+            dispatcher.utter_message(response="utter_off_hours_recording", hours=promise.hours_text,
+                                     next_opening=promise.next_opening_text, due=promise.due_text)
         elif risk.priority == "urgent":
-            dispatcher.utter_message(
-                text="您反映的情况我们会按最高优先级处理。如果想马上和客服同事直接沟通，点下面的按钮或回复「转人工」就行。",
-                buttons=[{"title": "马上转人工", "payload": "/request_human"}])
+            dispatcher.utter_message(response="utter_urgent_offer_human")
         events += [
             SlotSet("description", text if issue_type else None),
             SlotSet("priority", risk.priority),
@@ -247,7 +244,7 @@ class ValidateComplaintForm(FormValidationAction):
                               domain: DomainDict) -> dict[str, Any]:
         value = normalise_order_number(str(slot_value or ""))
         if value == UNKNOWN:
-            dispatcher.utter_message(text="没关系，订单号先空着，客服会根据您的账号帮您查找这笔订单。")
+            dispatcher.utter_message(response="utter_order_number_skipped")
             return {"order_number": UNKNOWN, "order_number_status": UNKNOWN}
         patterns = settings().order_number_patterns
         # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message.
@@ -258,26 +255,26 @@ class ValidateComplaintForm(FormValidationAction):
             if settings().order_api_url:
                 result = lookup_order(settings().order_api_url, value, settings().order_api_timeout_seconds)
                 if result == OrderLookup.NOT_FOUND:
-                    return self._refuse_order_number(
-                        dispatcher, tracker, f"订单号 {value} 没有查到，麻烦再核对一下（在订单详情页可以直接复制）。")
+                    return self._refuse_order_number(dispatcher, tracker, not_found=value)
                 status = "verified" if result == OrderLookup.FOUND else "given"
             changed = _previous_value(tracker, "order_number") not in (None, value, UNKNOWN)
             if changed and tracker.get_slot("requested_slot") != "order_number":
-                dispatcher.utter_message(text=f"好的，订单号已更正为 {value}。")
+                dispatcher.utter_message(response="utter_order_number_corrected", order_number=value)
             return {"order_number": value, "order_number_status": status}
-        return self._refuse_order_number(
-            dispatcher, tracker,
-            "这个订单号好像不太对😥 淘宝/天猫订单号是 18-19 位数字，京东是 11-12 位，拼多多是「6位日期-15位数字」，"
-            "麻烦再核对一下。")
+        return self._refuse_order_number(dispatcher, tracker)
 
-    def _refuse_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, message: str) -> dict[str, Any]:
+    def _refuse_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             not_found: str | None = None) -> dict[str, Any]:
+        """Asks again (the number is malformed, or `not_found` by the order API), or on the last
+        attempt carries on without it."""
         failures, attempts = _count_failure(tracker, "order_number")
         if failures >= MAX_ATTEMPTS:
-            dispatcher.utter_message(
-                text="订单号暂时对不上也没关系，我先不填，客服会帮您核对。需要真人帮忙的话随时回复「转人工」。",
-                buttons=[{"title": "转人工", "payload": "/request_human"}])
+            dispatcher.utter_message(response="utter_order_number_given_up")
             return {"order_number": UNKNOWN, "order_number_status": UNKNOWN, "failed_attempts": attempts}
-        dispatcher.utter_message(text=message, buttons=[{"title": "不知道订单号", "payload": "/dont_know"}])
+        if not_found:
+            dispatcher.utter_message(response="utter_order_number_not_found", order_number=not_found)
+        else:
+            dispatcher.utter_message(response="utter_order_number_invalid")
         return {"order_number": None, "failed_attempts": attempts}
 
     def validate_issue_type(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -292,7 +289,7 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:
             failures, attempts = _count_failure(tracker, "issue_type")
             if failures >= MAX_ATTEMPTS:
-                dispatcher.utter_message(text="好的，我先按「其他问题」登记，您说的原话客服都能看到。")
+                dispatcher.utter_message(response="utter_issue_type_recorded_as_other")
                 return {"issue_type": "other_complaint", "failed_attempts": attempts}
             return {"issue_type": None, "failed_attempts": attempts}
         said = latest_text(tracker)
@@ -306,7 +303,7 @@ class ValidateComplaintForm(FormValidationAction):
                 # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
                 return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
         if changed:
-            dispatcher.utter_message(text=f"好的，问题类型已改为「{ISSUE_TYPES[value].label}」。")
+            dispatcher.utter_message(response="utter_issue_type_changed", issue_type_label=ISSUE_TYPES[value].label)
         return {"issue_type": value}
 
     def validate_expectation(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -319,13 +316,13 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:
             failures, attempts = _count_failure(tracker, "expectation")
             if failures >= MAX_ATTEMPTS:
-                dispatcher.utter_message(text="好的，我先记下您的原话，具体怎么处理由客服和您商量。")
+                dispatcher.utter_message(response="utter_expectation_recorded_as_other")
                 return {"expectation": "other", "failed_attempts": attempts}
-            dispatcher.utter_message(text="抱歉我没太理解您希望怎么处理，可以点选下面的选项，或者换个说法告诉我。")
+            dispatcher.utter_message(response="utter_expectation_unclear")
             return {"expectation": None, "failed_attempts": attempts}
         previous = _previous_value(tracker, "expectation")
         if previous and previous != value and tracker.get_slot("requested_slot") != "expectation":
-            dispatcher.utter_message(text=f"好的，诉求已改为「{EXPECTATIONS[value]}」。")
+            dispatcher.utter_message(response="utter_expectation_changed", expectation_label=EXPECTATIONS[value])
         return {"expectation": value}
 
     def validate_confirm(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -340,9 +337,6 @@ class ValidateComplaintForm(FormValidationAction):
             return {"confirm": None}  # the summary is read back again with the correction
         failures, attempts = _count_failure(tracker, "confirm")
         if failures >= 3:
-            dispatcher.utter_message(
-                text="看来我记的还是不对，抱歉！我把已有的信息交给客服同事，由真人跟您核对。",
-                buttons=[{"title": "转人工", "payload": "/request_human"}])
-        dispatcher.utter_message(
-            text="好的，哪里需要修改？直接告诉我正确的内容就行，比如「订单号是……」或「我想换货」。")
+            dispatcher.utter_message(response="utter_confirm_give_up")
+        dispatcher.utter_message(response="utter_ask_correction")
         return {"confirm": None, "failed_attempts": attempts}

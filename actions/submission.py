@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
-from actions.common import customer_ref, customer_texts, settings
+from actions.common import customer_ref, customer_texts, settings, template_safe
 from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, normalise_expectation
@@ -23,17 +23,16 @@ def _order_promise_text(priority: str) -> str:
     return contact_promise(settings(), priority).due_text
 
 
-def summary_lines(tracker: Tracker) -> list[str]:
-    issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "other_complaint")
-    order = tracker.get_slot("order_number")
-    expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", "其他诉求")
+def summary_values(tracker: Tracker) -> dict[str, str]:
+    """What the read-back (utter_confirm_summary) names: the problem with the customer's words in
+    brief, and the wish, in the taxonomy's labels."""
+    issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "") or ISSUE_TYPES["other_complaint"]
+    expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", EXPECTATIONS["other"])
     description = (tracker.get_slot("description") or "").replace("\n", " ")
     if len(description) > 60:
         description = description[:60] + "…"
-    lines = [f"· 订单号：{order if order and order != UNKNOWN else '暂未提供（客服会帮您核对）'}",
-             f"· 问题：{issue.label if issue else '其他问题'}" + (f"（{description}）" if description else ""),
-             f"· 您的诉求：{expectation}"]
-    return lines
+    return {"issue": template_safe(issue.label + (f"（{description}）" if description else "")),
+            "expectation_label": expectation}
 
 
 class ActionAskConfirm(Action):
@@ -41,9 +40,11 @@ class ActionAskConfirm(Action):
         return "action_ask_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        text = "好的，我跟您确认一下：\n" + "\n".join(summary_lines(tracker)) + "\n没问题的话，我就提交给客服同事处理。"
-        dispatcher.utter_message(text=text, buttons=[{"title": "确认提交", "payload": "/affirm"},
-                                                     {"title": "需要修改", "payload": "/deny"}])
+        order = tracker.get_slot("order_number")
+        if order and order != UNKNOWN:
+            dispatcher.utter_message(response="utter_confirm_summary", order_number=order, **summary_values(tracker))
+        else:
+            dispatcher.utter_message(response="utter_confirm_summary_without_order", **summary_values(tracker))
         return []
 
 
@@ -106,13 +107,9 @@ class ActionSubmitComplaint(Action):
         promise = promise or _order_promise_text(payload["priority"])
         ticket_id = submission.ticket.get("id") if submission.ticket else None
         if ticket_id:
-            dispatcher.utter_message(text=(
-                f"已经为您提交好了，工单号 {ticket_id}。客服同事会在{promise}联系您，"
-                "具体处理方案由客服和您确认。之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+            dispatcher.utter_message(response="utter_submitted", ticket_id=ticket_id, due=promise)
         else:
-            dispatcher.utter_message(text=(
-                f"已经为您登记好了，客服同事会在{promise}联系您，具体处理方案由客服和您确认。"
-                "之后想查进度，直接问我「我的投诉怎么样了」就行。"))
+            dispatcher.utter_message(response="utter_submitted_without_number", due=promise)
         return reset_form_slots() + [SlotSet("ticket_id", ticket_id or payload["idempotency_key"])]
 
 

@@ -118,6 +118,19 @@ async def test_handoff_off_hours_says_when_people_are_back_and_when_they_will_re
     assert events[0]["name"] is None
 
 
+async def test_handoff_off_hours_names_the_ticket_number(monkeypatch, tmp_path):
+    hours, opening_hour = closed_now_hours()
+    with LocalServer(lambda request: created_ticket(request.body, due_text="明天 09:15 前")) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url, BUSINESS_HOURS=hours)
+        dispatcher = CollectingDispatcher()
+        await ActionHandoff().run(dispatcher, tracker(mid_form_handoff()), DOMAIN)
+
+    assert responses(dispatcher) == ["utter_handoff_off_hours"]
+    text = texts(dispatcher)
+    assert "非工作时间" in text and f"{opening_hour:02d}:00上班" in text
+    assert f"转给客服（工单号 {TICKET}），最晚明天 09:15 前会联系您" in text
+
+
 async def test_handoff_with_the_bot_service_down_keeps_the_ticket(monkeypatch, tmp_path):
     settings, _client = set_up_shop(monkeypatch, tmp_path)
     dispatcher = CollectingDispatcher()
@@ -279,7 +292,8 @@ async def test_an_unreadable_rating_asks_again(csat_service):
 
     assert csat_service.received == []
     assert responses(dispatcher) == ["utter_ask_rating"]
-    assert payloads(dispatcher) == []  # the response (with its buttons) comes from the domain
+    assert dispatcher.messages[0]["buttons"] == []  # the response (with its buttons) comes from the domain
+    assert payloads(dispatcher) == [f'/rate{{"rating": {score}}}' for score in (5, 4, 3, 2, 1)]
 
 
 async def test_a_button_rating_posts_no_payload_as_comment(csat_service):
@@ -307,3 +321,18 @@ async def test_handoff_after_a_submitted_complaint_points_to_it_instead_of_a_sec
     assert service.requests_to("/api/tickets") == []
     assert events == []
     assert f"您的工单 {TICKET} 已经在客服那里了" in texts(dispatcher)
+
+
+async def test_handoff_off_hours_after_a_submitted_complaint_says_when_people_are_back(monkeypatch, tmp_path):
+    hours, opening_hour = closed_now_hours()
+    set_up_shop(monkeypatch, tmp_path, BUSINESS_HOURS=hours)
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(
+        dispatcher, tracker([slot("ticket_id", TICKET), action("action_listen"), user("转人工", "request_human")]),
+        DOMAIN)
+
+    assert events == []
+    assert responses(dispatcher) == ["utter_handoff_ticket_exists_off_hours"]
+    text = texts(dispatcher)
+    assert f"您的工单 {TICKET} 已经在客服那里了" in text
+    assert f"客服{opening_day(opening_hour)}" in text and f"{opening_hour:02d}:00上班后会第一时间联系您" in text

@@ -169,7 +169,8 @@ async def test_off_hours_reply_says_closed_when_people_are_back_and_by_when(clos
     dispatcher, events = await acknowledge("快递三天没动了", "complain_logistics_delay")
 
     text = texts(dispatcher)
-    assert responses(dispatcher) == ["utter_ack_logistics_delay"]  # the apology still comes first
+    # The apology still comes first.
+    assert responses(dispatcher) == ["utter_ack_logistics_delay", "utter_off_hours_recording"]
     assert "非工作时间" in text
     assert f"人工客服在线：周一至周日 {closed_shop:02d}:00-" in text
     assert f"客服{opening_day(closed_shop)}" in text and f"{closed_shop:02d}:00上班" in text
@@ -418,6 +419,19 @@ async def test_saying_i_want_to_complain_again_keeps_asking_what_happened(shop):
     assert slot_values(events)["issue_type"] is None
 
 
+async def test_a_second_unreadable_answer_to_what_happened_files_it_as_other(shop):
+    history = in_form("我要投诉", "complain_other", filled={"issue_type": None, "description": None,
+                                                          "failed_attempts": {"issue_type": 1}},
+                      requested="issue_type")
+    dispatcher = CollectingDispatcher()
+    result = ValidateComplaintForm().validate_issue_type(
+        "说不清", dispatcher, form_turn(history, user("说不清", "inform")), DOMAIN)
+
+    assert result == {"issue_type": "other_complaint", "failed_attempts": {"issue_type": 2}}
+    assert responses(dispatcher) == ["utter_issue_type_recorded_as_other"]
+    assert "「其他问题」" in texts(dispatcher)
+
+
 # -- confirmation ------------------------------------------------------------------------------------------------
 
 def confirm_asked():
@@ -440,6 +454,19 @@ async def test_deny_asks_what_to_change(shop):
     assert values["confirm"] is None
     assert values["failed_attempts"] == {"confirm": 1}
     assert "哪里需要修改" in texts(dispatcher)
+
+
+async def test_a_third_deny_offers_a_person_and_still_asks_what_to_change(shop):
+    history = in_form(f"我订单{TAOBAO}的羽绒服拉链坏了，要退货退款", "complain_product_quality",
+                      filled={"order_number": TAOBAO, "order_number_status": "given", "expectation": "return_refund",
+                              "failed_attempts": {"confirm": 2}},
+                      requested="confirm")
+    dispatcher, events = await validate(form_turn(history, user("还是不对", "deny"), {"confirm": False}))
+
+    assert slot_values(events)["failed_attempts"] == {"confirm": 3}
+    assert responses(dispatcher) == ["utter_confirm_give_up", "utter_ask_correction"]
+    assert payloads(dispatcher) == ["/request_human"]
+    assert "由真人跟您核对" in texts(dispatcher)
 
 
 async def test_a_correction_with_the_deny_is_applied_and_read_back_again(shop):

@@ -9,6 +9,7 @@ conversation so far, the user message, the slot candidates `action_extract_slots
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from rasa.core.nlg.interpolator import interpolate_text
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SlotSet
@@ -45,6 +47,7 @@ ALWAYS_OPEN = "daily 00:00-24:00"
 TOKEN = "test-token-0123456789abcdef"
 SENDER = "web-3f2a9c"
 FORM_STARTED = 1_763_000_000.0  # timestamp of the form's ActiveLoop event in `in_form`
+PLACEHOLDER = re.compile(r"{\w+}")
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # "slot auto-fill has been removed": not ours to fix
@@ -219,8 +222,27 @@ def filled_form(order: str | None = "4512345678901234567", expectation: str = "r
 
 # -- reading results -------------------------------------------------------------------------------
 
+def rendered(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the customer may read for one dispatched message. A domain response comes back as
+    every one of its variations, filled with the message's values by Rasa's own interpolator (the
+    Rasa server would add slot values; an action passes what its text needs), so a `not in` check
+    covers each wording. A placeholder the action did not fill fails the test here rather than
+    reaching a customer as "{due}"."""
+    name = message.get("response")
+    if not name:
+        return [{"text": message.get("text") or "", "buttons": message.get("buttons") or []}]
+    assert name in DOMAIN["responses"], f"{name} is not a response in domain.yml"
+    variations = []
+    for variation in DOMAIN["responses"][name]:
+        text = interpolate_text(variation.get("text") or "", message)
+        assert not PLACEHOLDER.search(text), f"{name}: a placeholder was not filled: {text}"
+        buttons = [*(variation.get("buttons") or []), *(message.get("buttons") or [])]  # Rasa appends the action's
+        variations.append({"text": text, "buttons": buttons})
+    return variations
+
+
 def texts(dispatcher: CollectingDispatcher) -> str:
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return "\n".join(v["text"] for m in dispatcher.messages for v in rendered(m))
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
@@ -228,7 +250,12 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
 
 
 def payloads(dispatcher: CollectingDispatcher) -> list[str]:
-    return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    """The buttons the customer sees, the response's own included (once, whatever the variation)."""
+    seen: list[str] = []
+    for message in dispatcher.messages:
+        for payload in dict.fromkeys(b["payload"] for v in rendered(message) for b in v["buttons"]):
+            seen.append(payload)
+    return seen
 
 
 def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
