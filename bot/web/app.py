@@ -40,7 +40,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
     from bot.services.handoff import install as install_handoff
+    from bot.web import openapi
     from bot.web.routes import chat, desk, desk_pages, health, tickets, widget
+    from bot.web.routes.chat_contract import describe_chat_routes
 
     chat.install(app)  # rate limiter and per-session chat state
     install_handoff(app)  # bot ↔ human: pause/resume in Rasa, live queue, presence, ratings
@@ -51,10 +53,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(desk.bp)
     app.blueprint(desk_pages.bp)  # the desk's pages and suggested next steps
     app.blueprint(widget.bp)  # the demo shop page at / and the chat widget
+    app.blueprint(openapi.bp)  # GET /api/openapi.json, generated from the routes above and their models
+    describe_chat_routes()
 
     @app.exception(BadRequest)
     async def _bad_request(request, exc: BadRequest):
-        return error_response(exc)
+        return error_response(exc)  # every 4xx of every route and model, one format
 
     @app.exception(NotFound, MethodNotSupported, PayloadTooLarge)
     async def _http_errors(request, exc):

@@ -1,14 +1,17 @@
-"""Request validation helpers shared by the routes: every bad input becomes a clear 4xx."""
+"""The service's 4xx: `BadRequest` (a machine-readable code, a Chinese message for people and the
+offending `field`), its JSON form, and reading a JSON body. Field-level validation lives in the
+request models (bot/web/models), which raise BadRequest through bot/web/models/base.py."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sanic import Request
 from sanic.exceptions import SanicException
 from sanic.response import json
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
+from bot.web.models.fields import SESSION_ID, SessionId
+
+__all__ = ["SESSION_ID", "BadRequest", "check_session_id", "error_response", "json_object"]
 
 
 class BadRequest(SanicException):
@@ -39,23 +42,5 @@ def json_object(request: Request) -> dict:
 
 
 def check_session_id(session_id: str) -> str:
-    if not SESSION_ID.match(session_id or ""):
-        raise BadRequest("invalid_session_id", "会话编号只能包含字母、数字和 _-.:，最长 64 个字符。")
-    return session_id
-
-
-def string_field(body: dict, name: str, *, required: bool = True, max_chars: int | None = None,
-                 default: str | None = None) -> str | None:
-    value = body.get(name, default)
-    if value is None:
-        if required:
-            raise BadRequest("missing_field", f"缺少字段 {name}。", status=422, field=name)
-        return None
-    if not isinstance(value, str):
-        raise BadRequest("wrong_type", f"字段 {name} 必须是字符串。", status=422, field=name)
-    if required and not value.strip():
-        raise BadRequest("empty_field", f"字段 {name} 不能为空。", status=422, field=name)
-    if max_chars is not None and len(value) > max_chars:
-        raise BadRequest("too_long", f"字段 {name} 最长 {max_chars} 个字符。", status=413, field=name,
-                         max_chars=max_chars)
-    return value
+    """A chat session id from a URL path (400 invalid_session_id unless it is one, exactly)."""
+    return SessionId.from_path(session_id)

@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
-import re
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -32,15 +30,13 @@ from bot.integrations.rasa_client import RasaUnavailable
 from bot.services.tickets import NewTicket, open_ticket, ticket_view
 from bot.web.events import HubClosed
 from bot.web.http import SESSION_ID, BadRequest, check_session_id, json_object
+from bot.web.models.chat import IncomingMessage
 
 bp = Blueprint("chat")
 log = logging.getLogger(__name__)
 
 DEGRADED_REPLY = ("非常抱歉，系统暂时有点忙，您的留言已经完整记录下来了🙏 "
                   "请继续把遇到的问题、订单号和您的诉求告诉我，客服同事会尽快跟进处理。")
-MAX_METADATA_CHARS = 2000
-MAX_TITLE_CHARS = 100
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 RECENT_RESULTS = 5000  # answers remembered per process, so a resent message is not processed twice
 # What a customer may see of a stored message's meta (no agent login names, no internal notes).
 PUBLIC_META = ("kind", "display_name", "client_id", "button_title", "mode")
@@ -49,39 +45,11 @@ ACTIVE = ("new", "open", "pending_customer")
 WS_IDLE_SECONDS = 25
 
 
-@dataclass(frozen=True)
-class Incoming:
-    text: str
-    metadata: dict[str, Any]
-    client_id: str | None
-    button_title: str | None
+Incoming = IncomingMessage  # text, metadata, client_id, button_title (bot/web/models/chat.py)
 
 
 def parse_incoming(body: dict) -> Incoming:
-    text = body.get("text")
-    if text is None:
-        raise BadRequest("missing_field", "缺少字段 text（顾客发送的文字）。", status=422, field="text")
-    if not isinstance(text, str):
-        raise BadRequest("wrong_type", "字段 text 必须是字符串。", status=422, field="text")
-    metadata = body.get("metadata", {})
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise BadRequest("wrong_type", "字段 metadata 必须是 JSON 对象。", status=422, field="metadata")
-    if len(jsonlib.dumps(metadata, ensure_ascii=False)) > MAX_METADATA_CHARS:
-        raise BadRequest("too_long", f"字段 metadata 太大（最多 {MAX_METADATA_CHARS} 个字符）。", status=413,
-                         field="metadata", max_chars=MAX_METADATA_CHARS)
-    if not text.strip():
-        raise BadRequest("empty_field", "消息不能为空。", status=422, field="text")
-    client_id = body.get("client_id")
-    if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID.match(client_id)):
-        raise BadRequest("invalid_value", "字段 client_id 只能包含字母、数字、_ 和 -，最长 64 个字符。", status=422,
-                         field="client_id")
-    title = body.get("button_title")
-    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE_CHARS):
-        raise BadRequest("invalid_value", f"字段 button_title 必须是不超过 {MAX_TITLE_CHARS} 个字符的字符串。",
-                         status=422, field="button_title")
-    return Incoming(text, metadata, client_id, title or None)
+    return IncomingMessage.parse(body)
 
 
 def public_message(message: dict) -> dict:

@@ -15,6 +15,7 @@ from sanic.response import json, redirect
 
 from bot.domain.privacy import mask_message
 from bot.web.auth import (
+    Caller,
     LoginThrottle,
     authenticate,
     clear_session_cookie,
@@ -23,8 +24,11 @@ from bot.web.auth import (
     start_session,
     token_hash,
 )
+from bot.web.contract import AGENT, AGENT_PAGE, EITHER, Reply, documented, operation
 from bot.web.events import Event, HubClosed
 from bot.web.http import BadRequest, json_object
+from bot.web.models.desk import AgentList, LoggedOut, LoginForm, LoginResult, Me
+from bot.web.models.views import LiveEvent
 from bot.web.passwords import MAX_PASSWORD_CHARS, dummy_hash, verify_password
 
 bp = Blueprint("desk")
@@ -71,6 +75,12 @@ def _login_fields(request: Request) -> tuple[str, str, str | None]:
 
 
 @bp.post("/desk/login")
+@documented("Agent login; sets the desk_session cookie (HttpOnly, SameSite=Strict)", body=LoginForm,
+            body_media_types=("application/json", "application/x-www-form-urlencoded"), responses={
+                200: Reply(LoginResult, "JSON login"),
+                303: Reply(description="form login: to `next` (default /desk), or back to "
+                                       "/desk/login?error=invalid_credentials", media_type="")},
+            errors=(401, 403, 429))
 async def login(request: Request):
     ctx = request.app.ctx
     if not _same_origin(request):
@@ -103,6 +113,8 @@ async def login(request: Request):
 
 
 @bp.post("/desk/logout")
+@documented("End the agent's session (a live one needs the CSRF token)", access=AGENT_PAGE, responses={
+    200: LoggedOut, 303: Reply(description="form logout: to /desk/login", media_type="")}, errors=(403,))
 async def logout(request: Request):
     ctx = request.app.ctx
     token = session_token(request)
@@ -115,8 +127,9 @@ async def logout(request: Request):
 
 
 @bp.get("/api/me")
-async def me(request: Request):
-    caller = authenticate(request, machine=False)
+@operation("The logged-in agent, the session's CSRF token and the shop's settings", access=AGENT,
+           responses={200: Me})
+async def me(request: Request, caller: Caller):
     settings = request.app.ctx.settings
     return json({"agent": {"name": caller.name, "display_name": caller.display_name},
                  "csrf_token": caller.csrf_token,
@@ -125,8 +138,8 @@ async def me(request: Request):
 
 
 @bp.get("/api/agents")
+@operation("Agents (for assigning tickets)", access=EITHER, responses={200: AgentList})
 async def list_agents(request: Request):
-    authenticate(request)
     agents = request.app.ctx.store.list_agents()
     return json({"agents": [{"name": a["name"], "display_name": a["display_name"], "active": a["active"]}
                             for a in agents]})
@@ -141,11 +154,14 @@ def sse_frame(event: Event) -> str:
 
 
 @bp.get("/api/desk/events")
+@operation("Live updates as Server-Sent Events (event: ticket_created | ticket_updated | message)", access=EITHER,
+           responses={200: Reply(LiveEvent, "each `data:` line is a LiveEvent", "text/event-stream")},
+           parameters=({"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "integer"},
+                        "description": "replay the events after this id"},))
 async def desk_events(request: Request):
     """Server-Sent Events: `ticket_created`, `ticket_updated`, `message`; a comment every 15 s keeps
     proxies from closing the stream. Reconnecting browsers send Last-Event-ID and get what they
     missed (from the last few hundred events)."""
-    authenticate(request)
     hub = request.app.ctx.events
     raw_last = request.headers.get("last-event-id") or request.args.get("last_event_id") or ""
     last_sent = int(raw_last) if raw_last.isdigit() else 0

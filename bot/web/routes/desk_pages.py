@@ -23,7 +23,10 @@ from bot.domain.suggestions import suggestions_for_ticket
 from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.domain.triage import FLAG_LABELS_ZH
 from bot.web.auth import Caller, authenticate
+from bot.web.contract import AGENT, AGENT_PAGE, HTML_PAGE, TO_LOGIN, Reply, documented, operation
 from bot.web.http import BadRequest
+from bot.web.models.fields import TICKET_ID, TicketId
+from bot.web.models.views import Suggestions
 
 bp = Blueprint("desk_pages")
 
@@ -31,7 +34,6 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
 ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*\.(css|js|svg|png|ico)$")
 ASSET_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
                "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon"}
-TICKET_ID = re.compile(r"^TK-\d{8}-\d{4,}$")
 PAGE_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -107,6 +109,11 @@ def _safe_next(value: str | None) -> str:
 
 
 @bp.get("/desk/login")
+@documented("The desk's login page (HTML); `error` and `next` as left by a failed form login", responses={
+    200: HTML_PAGE, 303: Reply(description="already logged in: to `next`", media_type="")}, parameters=(
+    {"name": "next", "in": "query", "schema": {"type": "string"}, "description": "local /desk… page to open next"},
+    {"name": "error", "in": "query", "schema": {"type": "string", "enum": list(LOGIN_ERRORS)}},
+    {"name": "notice", "in": "query", "schema": {"type": "string", "enum": list(LOGIN_NOTICES)}}))
 async def login_page(request: Request):
     next_path = _safe_next(request.args.get("next"))
     if _agent(request) is not None:
@@ -118,6 +125,7 @@ async def login_page(request: Request):
 
 
 @bp.get("/desk")
+@documented("The desk's ticket queue (HTML)", access=AGENT_PAGE, responses={200: HTML_PAGE, 303: TO_LOGIN})
 async def queue_page(request: Request):
     if _agent(request) is None:
         return _to_login(request)
@@ -125,6 +133,8 @@ async def queue_page(request: Request):
 
 
 @bp.get("/desk/tickets/<ticket_id>")
+@documented("The desk's page of one ticket (HTML)", access=AGENT_PAGE, path={"ticket_id": TicketId}, responses={
+    200: HTML_PAGE, 303: TO_LOGIN, 404: Reply(description="no such ticket (HTML page)", media_type="text/html")})
 async def ticket_page(request: Request, ticket_id: str):
     if _agent(request) is None:
         return _to_login(request)
@@ -135,6 +145,7 @@ async def ticket_page(request: Request, ticket_id: str):
 
 
 @bp.get("/desk/stats")
+@documented("The desk's statistics (HTML)", access=AGENT_PAGE, responses={200: HTML_PAGE, 303: TO_LOGIN})
 async def stats_page(request: Request):
     if _agent(request) is None:
         return _to_login(request)
@@ -142,6 +153,8 @@ async def stats_page(request: Request):
 
 
 @bp.get("/desk/assets/<name>")
+@documented("The desk's scripts and styles", responses={200: Reply(description="CSS, JavaScript or an image",
+                                                                   media_type="")}, errors=(404,))
 async def asset(request: Request, name: str):
     match = ASSET_NAME.match(name)
     path = STATIC_DIR / name
@@ -152,11 +165,11 @@ async def asset(request: Request, name: str):
 
 
 @bp.get("/api/tickets/<ticket_id>/suggestions")
-async def ticket_suggestions(request: Request, ticket_id: str):
+@operation("Suggested next steps (two or more solution options) for the agent; never sent to anyone",
+           access=AGENT, responses={200: Suggestions})
+async def ticket_suggestions(request: Request, ticket_id: TicketId):
     """Solution options for the agent (never sent to the customer by the service)."""
-    authenticate(request, machine=False)
-    ticket_id = ticket_id.strip().upper()
-    ticket = request.app.ctx.store.get_ticket(ticket_id) if TICKET_ID.match(ticket_id) else None
+    ticket = request.app.ctx.store.get_ticket(ticket_id)
     if ticket is None:
         raise BadRequest("ticket_not_found", "找不到这个工单。", status=404)
     return json({"ticket_id": ticket["id"], "issue_type": ticket["issue_type"],

@@ -7,6 +7,9 @@ import aiohttp
 from sanic import Blueprint, Request
 from sanic.response import json
 
+from bot.web.contract import Reply, operation
+from bot.web.models.desk import Health
+
 bp = Blueprint("health")
 
 
@@ -21,6 +24,8 @@ async def _action_server_up(url: str) -> bool:
 
 
 @bp.get("/healthz")
+@operation("The bot service, its database, Rasa and the action server", responses={
+    200: Reply(Health, "ok or degraded"), 503: Reply(Health, "database unreachable")})
 async def healthz(request: Request):
     ctx = request.app.ctx
     try:

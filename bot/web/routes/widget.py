@@ -12,6 +12,7 @@ from pathlib import Path
 from sanic import Blueprint, Request
 from sanic.response import raw
 
+from bot.web.contract import HTML_PAGE, Reply, documented
 from bot.web.http import BadRequest
 
 bp = Blueprint("widget")
@@ -41,17 +42,22 @@ def _file(path: Path, kind: str, headers: dict | None = None):
 
 
 @bp.get("/")
+@documented("The demo shop page with the chat widget", responses={200: HTML_PAGE})
 async def shop_page(request: Request):
     return _file(SHOP_PAGE, "html", {"Content-Security-Policy": SHOP_CSP, "Referrer-Policy": "same-origin"})
 
 
 @bp.get("/widget.js")
+@documented("The chat widget: one <script> tag adds it to a shop page",
+            responses={200: Reply(description="JavaScript", media_type="application/javascript")})
 async def widget_script(request: Request):
     # Shops include it from their own pages: any origin may load it.
     return _file(WIDGET_DIR / "widget.js", "js", {"Access-Control-Allow-Origin": "*"})
 
 
 @bp.get("/widget/<name>")
+@documented("The widget's stylesheet and images", responses={200: Reply(description="CSS or an image", media_type="")},
+            errors=(404,))
 async def widget_file(request: Request, name: str):
     if not FILE_NAME.match(name):
         raise _not_found()
