@@ -2,6 +2,7 @@
 
 Due on each day the shop opens (its business calendar: weekly hours, public holidays, 调休 and
 the shop's own days) from DIGEST_TIME on; a process that starts later that day still sends it.
+A new installation whose first ticket came today has no yesterday to report and sends nothing.
 Every bot-service process checks; the `team_notices` row (bot.store.notices) lets one send.
 """
 from __future__ import annotations
@@ -58,6 +59,10 @@ async def send_digest_if_due(store: Store, settings: Settings, notifier, now: da
     day = today.isoformat()
     if SUBJECT in notices.sent(store.engine, "digest", day):
         return False
+    with store.engine.connect() as conn:
+        first = queries.first_ticket_at(conn)
+    if first is None or first.astimezone(settings.tz).date() >= today:
+        return False  # nothing before today: no empty report from a shop that has just started
     if not notices.claim(store.engine, "digest", SUBJECT, day, now):
         return False
     try:

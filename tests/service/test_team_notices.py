@@ -1,7 +1,8 @@
 """Early warnings and the daily digest reach the team's webhook once, even from two bot-service
-processes: two apps served for real on one SQLite file run their notice loops every 50 ms against
+processes: two apps served for real on one database run their notice loops every 50 ms against
 a local webhook receiver, which must see exactly one spike message and one digest. Also: what the
-messages say in each format (masked examples, numbers, the 钉钉 keyword) and when a digest is due."""
+messages say in each format (masked examples, numbers, the 钉钉 keyword) and when a digest is due.
+The two-process test runs on a SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import time
@@ -11,7 +12,7 @@ import pytest
 
 from bot.integrations.team_messages import digest_payload, spike_payload
 from bot.services.digest import digest_day
-from tests.support.live_app import LiveApp, Receiver, make_settings
+from tests.support.live_app import LiveApp, Receiver, database_url, make_settings
 from tests.support.stats_seed import local, seed_ticket
 
 MONDAY_0859 = local("2026-11-23 08:59")
@@ -49,25 +50,26 @@ def receiver():
         yield running
 
 
-@pytest.fixture
-def two_processes(tmp_path, receiver):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "WEBHOOK_URL": receiver.url,
-           "WEBHOOK_FORMAT": "json", "SHOP_NAME": "小满家居", "DIGEST_TIME": "09:00",
-           "PUBLIC_URL": "http://desk.example:8000"}
-    apps = []
-    for name in ("a", "b"):  # two bot-service processes sharing one database
-        (tmp_path / name).mkdir()
-        apps.append(LiveApp(make_settings(tmp_path / name, **env)))
-    seed(apps[0].store)
-    for app in apps:
-        app.app.ctx.escalation_interval = 3600
-        app.app.ctx.notice_interval = 0.05
-        app.set_clock(MONDAY_0859)
-    for app in apps:
-        app.start()
-    yield apps
-    for app in apps:
-        app.stop()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_processes(request, tmp_path, receiver):
+    with database_url(request.param, tmp_path) as url:
+        env = {"DATABASE_URL": url, "WEBHOOK_URL": receiver.url, "WEBHOOK_FORMAT": "json", "SHOP_NAME": "小满家居",
+               "DIGEST_TIME": "09:00", "PUBLIC_URL": "http://desk.example:8000"}
+        apps = []
+        for name in ("a", "b"):  # two bot-service processes sharing one database
+            (tmp_path / name).mkdir()
+            apps.append(LiveApp(make_settings(tmp_path / name, **env)))
+        seed(apps[0].store)
+        for app in apps:
+            app.app.ctx.escalation_interval = 3600
+            app.app.ctx.notice_interval = 0.05
+            app.set_clock(MONDAY_0859)
+        for app in apps:
+            app.start()
+        yield apps
+        for app in apps:
+            app.stop()
+            app.store.close()
 
 
 def test_two_processes_send_exactly_one_spike_message_and_one_digest(two_processes, receiver):
@@ -105,6 +107,28 @@ def test_two_processes_send_exactly_one_spike_message_and_one_digest(two_process
                  "当前超时未处理：1 件", "未完成的紧急工单：1 件"):
         assert line in digest["text"]
     assert digest["url"] == "http://desk.example:8000/desk/stats?from=2026-11-22&to=2026-11-22"
+
+
+async def test_a_shop_that_started_today_gets_no_empty_digest(tmp_path):
+    from bot.integrations.notify import Notifier
+    from bot.services.team_notices import notice_pass
+    from bot.store import open_store
+
+    settings = make_settings(tmp_path, DIGEST_TIME="09:00")
+    store = open_store(settings.database_url)
+    with Receiver() as receiver:
+        notifier = Notifier(receiver.url, "json", backoff_seconds=0.01)
+        try:
+            seed_ticket(store, "2026-11-23 08:00")  # the very first ticket, this morning
+            assert await notice_pass(store, settings, notifier, MONDAY_0930) == {"spikes": [], "digest": False}
+            seed_ticket(store, "2026-11-20 12:00")  # a ticket from before today: now there is a yesterday
+            assert await notice_pass(store, settings, notifier, MONDAY_0930) == {"spikes": [], "digest": True}
+            assert await notice_pass(store, settings, notifier, MONDAY_0930) == {"spikes": [], "digest": False}
+        finally:
+            await notifier.close()
+            store.close()
+    assert [r["json"]["event"] for r in receiver.requests] == ["digest"]
+    assert receiver.requests[0]["json"]["digest"]["tickets"] == 0  # nothing on Sunday, and it says so
 
 
 ALERT = {"issue_type": "logistics_delay", "label": "物流延误", "count": 6, "baseline": 1.5,
