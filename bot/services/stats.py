@@ -105,13 +105,12 @@ def _promise(totals: dict[str, int], prefix: str, median_key: str, median: float
             "met_rate": _rate(met, met + missed), median_key: _rounded(median, digits)}
 
 
-def _hours_and_days(hourly: dict[str, int], days: DateRange) -> tuple[list, list, list, list]:
+def _hours_and_days(hourly: dict[tuple[date, int], int], days: DateRange) -> tuple[list, list, list, list]:
     per_day = {day: 0 for day in days.days}
     per_hour = [0] * 24
     per_weekday = [0] * 7
     cells = [[0] * 24 for _ in range(7)]
-    for key, count in hourly.items():
-        day, hour = date.fromisoformat(key[:10]), int(key[11:13])
+    for (day, hour), count in hourly.items():
         if day in per_day:  # always, unless a clock jumped; never count outside the range
             per_day[day] += count
             per_hour[hour] += count
