@@ -18,6 +18,7 @@ help:
 
 setup:
 	@scripts/setup_venv.sh
+	@scripts/setup_web.sh
 
 train: setup
 	@scripts/train.sh

@@ -1,6 +1,7 @@
 """Renders var/bench/results.json as docs/BENCHMARKS.md (pure: results in, Markdown out)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES
@@ -401,6 +402,30 @@ def render(results: dict[str, Any]) -> str:
     add("```")
     add("")
     return "\n".join(lines)
+
+
+SECTION_START = "<!-- section:{name} (written by its own benchmark; kept when this page is re-rendered) -->"
+SECTION_END = "<!-- /section:{name} -->"
+_SECTION = re.compile(r"<!-- section:(?P<name>[\w-]+) .*?-->.*?<!-- /section:(?P=name) -->", re.DOTALL)
+
+
+def replace_own_section(page: str, name: str, section: str) -> str:
+    """`page` with the section `name` replaced by `section` (added before "## How to run" if absent)."""
+    for match in _SECTION.finditer(page):
+        if match.group("name") == name:
+            return page[:match.start()] + section + page[match.end():]
+    marker = "## How to run"
+    if marker in page:
+        at = page.index(marker)
+        return page[:at] + section + "\n\n" + page[at:]
+    return page.rstrip("\n") + "\n\n" + section + "\n"
+
+
+def keep_own_sections(new_page: str, old_page: str) -> str:
+    """The freshly rendered page with the sections other benchmarks wrote into the old one."""
+    for match in _SECTION.finditer(old_page):
+        new_page = replace_own_section(new_page, match.group("name"), match.group(0))
+    return new_page
 
 
 def _ticket_text(ticket: dict | None) -> str:

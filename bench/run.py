@@ -133,6 +133,13 @@ def _phase(results: dict[str, Any], name: str, fn, *args, **kwargs):
         save_results(results)
 
 
+def write_doc(page: str) -> None:
+    """Writes docs/BENCHMARKS.md, keeping the sections other benchmarks own (bench.stats_bench)."""
+    from bench.report import keep_own_sections
+
+    DOC.write_text(keep_own_sections(page, DOC.read_text(encoding="utf-8") if DOC.exists() else ""), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="run every benchmark and write docs/BENCHMARKS.md")
     parser.add_argument("--quick", action="store_true", help="15 s per load level, 1 conversation per cell")
@@ -168,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         results["profile_notes"] = profile_notes(results)
         results["targets"] = evaluate_targets(results)
         save_results(results)
-        DOC.write_text(render(results), encoding="utf-8")
+        write_doc(render(results))
         log(f"wrote {DOC.relative_to(ROOT)} from var/bench/results.json")
         return 0
 
@@ -267,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     results["run_minutes"] = round((time.time() - started) / 60, 1)
     save_results(results)
     if not args.no_write_doc:
-        DOC.write_text(render(results), encoding="utf-8")
+        write_doc(render(results))
         log(f"wrote {DOC.relative_to(ROOT)} and var/bench/results.json")
     for key, target in results["targets"].items():
         state = "not measured" if target["met"] is None else ("met" if target["met"] else "MISSED")

@@ -74,6 +74,10 @@ class Settings:
     webhook_format: str = "json"
     log_level: str = "INFO"
     desk_session_hours: int = 12
+    # Early warning: a type spikes at ≥ alert_min_count today and ≥ alert_factor × its daily average.
+    alert_min_count: int = 5
+    alert_factor: float = 3.0
+    digest_time: time | None = time(9, 0)  # shop-local; None: no daily digest
 
     @property
     def tz(self) -> ZoneInfo:
@@ -256,7 +260,31 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         webhook_format=webhook_format,
         log_level=log_level,
         desk_session_hours=_int(values, "DESK_SESSION_HOURS", 12, 1, 24 * 30),
+        alert_min_count=_int(values, "ALERT_MIN_COUNT", 5, 1, 100000),
+        alert_factor=_factor(values, "ALERT_FACTOR", 3.0),
+        digest_time=_clock_time(values, "DIGEST_TIME", "09:00"),
     )
+
+
+def _factor(values, name: str, default: float) -> float:
+    raw = _get(values, name, str(default))
+    try:
+        number = float(raw)
+    except ValueError:
+        number = float("nan")
+    if not 1 <= number <= 1000:  # also false for nan
+        raise ConfigError(f"{name}={raw!r}: expected a number between 1 and 1000, e.g. 3 or 2.5")
+    return number
+
+
+def _clock_time(values, name: str, default: str) -> time | None:
+    raw = _get(values, name, default)
+    if raw.lower() in {"off", "none", "false", "0"}:
+        return None
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw)
+    if match is None:
+        raise ConfigError(f"{name}={raw!r}: expected a shop-local time HH:MM such as 09:00, or off")
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 def _dates(parse_dates: Callable) -> Callable:

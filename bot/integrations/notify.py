@@ -1,5 +1,8 @@
 """Outgoing webhook for new, urgent and overdue tickets: 企业微信, 钉钉, 飞书 or plain JSON.
 
+(The lead's early warnings and daily digest go through the same `Notifier`; their messages are
+laid out in bot.integrations.team_messages.)
+
 The message carries what a lead needs to act (id, type, wish, priority, risk, due time, a link to
 the desk) and nothing personal: phone numbers, ID numbers and e-mails in the customer's words are
 masked with bot.domain.privacy, and customer ids are left out.
@@ -39,6 +42,16 @@ _MARKDOWN_DEFUSE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"
 def _clean(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     text = re.sub(r"\s+", " ", mask_personal_data(text or "")).strip()
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def clean_customer_text(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """A customer's words for a team message: personal data masked, one line, at most `limit` characters."""
+    return _clean(text, limit)
+
+
+def defuse_markdown(text: str) -> str:
+    """Text that a markdown robot (企业微信, 钉钉) shows as it is: no links, headings or emphasis."""
+    return text.translate(_MARKDOWN_DEFUSE)
 
 
 def notification_fields(kind: str, ticket: dict, *, shop_name: str, desk_url: str, tz,

@@ -41,11 +41,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
 
     from bot.services.handoff import install as install_handoff
     from bot.web import openapi
-    from bot.web.routes import chat, desk, desk_pages, health, tickets, widget
+    from bot.web.routes import chat, desk, desk_pages, health, stats, tickets, widget
     from bot.web.routes.chat_contract import describe_chat_routes
 
     chat.install(app)  # rate limiter and per-session chat state
     install_handoff(app)  # bot ↔ human: pause/resume in Rasa, live queue, presence, ratings
+    stats.install(app)  # early warnings and the daily digest to the team's webhook
 
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
@@ -53,6 +54,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(desk.bp)
     app.blueprint(desk_pages.bp)  # the desk's pages and suggested next steps
     app.blueprint(widget.bp)  # the demo shop page at / and the chat widget
+    app.blueprint(stats.bp)  # the lead's statistics: /api/stats, alerts, the chart library
     app.blueprint(openapi.bp)  # GET /api/openapi.json, generated from the routes above and their models
     describe_chat_routes()
 

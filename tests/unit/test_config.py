@@ -25,11 +25,21 @@ def test_defaults_work_without_any_configuration():
     ("SLA_FIRST_RESPONSE_MINUTES", "urgent=five"), ("SLA_RESOLUTION_HOURS", "slow=3"),
     ("RASA_URL", "localhost:5005"), ("DATABASE_URL", "mysql://x"), ("WEBHOOK_FORMAT", "slack"),
     ("ORDER_NUMBER_PATTERNS", r"(\d{18,19}"), ("RASA_TIMEOUT_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
+    ("ALERT_MIN_COUNT", "0"), ("ALERT_MIN_COUNT", "five"), ("ALERT_FACTOR", "0.5"), ("ALERT_FACTOR", "nan"),
+    ("ALERT_FACTOR", "three"), ("DIGEST_TIME", "9am"), ("DIGEST_TIME", "24:00"),
 ])
 def test_bad_values_stop_start_up_naming_the_variable(name, value):
     with pytest.raises(ConfigError) as error:
         load_settings({name: value}, env_file=NO_FILE)
     assert name in str(error.value)
+
+
+def test_early_warning_and_digest_settings():
+    defaults = load_settings({}, env_file=NO_FILE)
+    assert (defaults.alert_min_count, defaults.alert_factor, defaults.digest_time) == (5, 3.0, time(9))
+    custom = load_settings({"ALERT_MIN_COUNT": "8", "ALERT_FACTOR": "2.5", "DIGEST_TIME": "8:30"}, env_file=NO_FILE)
+    assert (custom.alert_min_count, custom.alert_factor, custom.digest_time) == (8, 2.5, time(8, 30))
+    assert load_settings({"DIGEST_TIME": "off"}, env_file=NO_FILE).digest_time is None
 
 
 def test_ports_must_differ():

@@ -247,6 +247,26 @@ const Desk = (() => {
     }
   }
 
+  /* -- early warning (预警) banner ------------------------------------------------------------ */
+  function showAlerts(node, alerts) {
+    if (!node) return;
+    node.replaceChildren(...(alerts || []).map((a) => el("div", { class: "alert alert-warn", role: "alert" },
+      el("strong", { text: "预警" }),
+      ` 今天「${a.label}」已有 ${a.count} 件投诉，过去 14 天日均 ${a.baseline} 件。`,
+      location.pathname === "/desk/stats" ? null : el("a", { href: "/desk/stats", text: "查看统计" }))));
+    node.hidden = !node.children.length;
+  }
+
+  /* Polls today's spikes (every minute, and soon after a new ticket when `nudge()` is called). */
+  function watchAlerts(node, everyMs = 60000) {
+    const check = async () => {
+      try { showAlerts(node, (await api("GET", "/api/stats/alerts")).alerts); } catch (err) { /* next time */ }
+    };
+    check();
+    setInterval(check, everyMs);
+    return { nudge: debounce(check, 2000) };
+  }
+
   function debounce(fn, ms) {
     let timer = null;
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
@@ -255,5 +275,6 @@ const Desk = (() => {
   return {
     data, state, el, api, ApiError, loadMe, loadAgents, agentName, actorName, formatTime, countdown,
     watchCountdown, priorityBadge, statusBadge, liveEvents, toast, fillTopbar, debounce, issueLabels, now,
+    showAlerts, watchAlerts,
   };
 })();

@@ -139,8 +139,12 @@
     Desk.fillTopbar();
     await Desk.loadAgents();
     await load();
+    const alerts = Desk.watchAlerts(document.getElementById("alerts"));  // 预警 banner
     Desk.liveEvents({
-      ticket_created: ({ ticket }) => { if (!ticket) return; mark(ticket.id, "new"); announce(ticket); reload(); },
+      ticket_created: ({ ticket }) => {
+        if (!ticket) return;
+        mark(ticket.id, "new"); announce(ticket); reload(); alerts.nudge();
+      },
       ticket_updated: ({ ticket }) => { if (!ticket) return; mark(ticket.id, "updated"); reload(); },
     }, document.getElementById("live"), reload);
   })();
