@@ -6,54 +6,23 @@ other insert away, on SQLite and PostgreSQL alike. A claim whose sender died bef
 (`sent_at` still empty after CLAIM_TIMEOUT) may be taken over; a failed send gives its claim back
 so a later pass tries again.
 
-The table is this module's own (not yet in bot/store/migrations.py): `ensure_table()` creates it
-when missing, under PostgreSQL's advisory lock like the migrations, so replicas starting together
-do not both create it.
+The table is `schema.team_notices` (migration 0004).
 """
 from __future__ import annotations
 
 import logging
-import weakref
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, and_, delete, update
+from sqlalchemy import and_, delete, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.store.schema import team_notices
 from bot.store.tickets import naive_utc
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
-_ADVISORY_LOCK = 7246816  # migrations use 7246815
-
-metadata = MetaData()
-team_notices = Table(
-    "team_notices", metadata,
-    Column("kind", String(16), primary_key=True),  # spike | digest
-    Column("subject", String(64), primary_key=True),  # the issue type of a spike; "-" for the digest
-    Column("day", String(10), primary_key=True),  # shop-local YYYY-MM-DD
-    Column("claimed_at", DateTime(timezone=False), nullable=False),  # UTC, naive
-    Column("sent_at", DateTime(timezone=False), nullable=True),
-)
-
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def ensure_table(engine: Engine) -> None:
-    if engine in _ready:
-        return
-    try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})")
-            team_notices.create(conn, checkfirst=True)
-    except (OperationalError, ProgrammingError):  # SQLite: another process created it meanwhile
-        with engine.connect() as conn:
-            if not engine.dialect.has_table(conn, "team_notices"):
-                raise
-    _ready.add(engine)
-
 
 def _key(kind: str, subject: str, day: str):
     c = team_notices.c
@@ -62,7 +31,6 @@ def _key(kind: str, subject: str, day: str):
 
 def claim(engine: Engine, kind: str, subject: str, day: str, now: datetime) -> bool:
     """True when this caller is to send the notice (nobody sent it, nobody else is sending it)."""
-    ensure_table(engine)
     moment = naive_utc(now)
     try:
         with engine.begin() as conn:
@@ -94,7 +62,6 @@ def release(engine: Engine, kind: str, subject: str, day: str) -> None:
 
 def sent(engine: Engine, kind: str, day: str) -> set[str]:
     """Subjects of the notices of one kind already sent on `day`."""
-    ensure_table(engine)
     c = team_notices.c
     with engine.connect() as conn:
         rows = conn.execute(team_notices.select().where(c.kind == kind, c.day == day, c.sent_at.is_not(None)))

@@ -1,4 +1,4 @@
-"""Table definitions (the current schema). Migrations in `bot/store/migrations/` (Alembic scripts) create and alter them.
+"""Table definitions (the current schema). Alembic scripts in `bot/store/migrations/` create and alter them.
 
 Times are naive UTC everywhere (`DateTime(timezone=False)`); the shop's time zone is applied when
 they are shown. JSON lists and objects are stored as text so SQLite and PostgreSQL agree.
@@ -122,4 +122,15 @@ agent_sessions = Table(
     Column("created_at", DateTime(timezone=False), nullable=False),
     Column("expires_at", DateTime(timezone=False), nullable=False),
     Index("ix_agent_sessions_expires", "expires_at"),
+)
+
+# One row per team notice that must go out at most once (a spike per type and day, the daily
+# digest): whoever inserts first sends (bot/store/notices.py).
+team_notices = Table(
+    "team_notices", metadata,
+    Column("kind", String(16), primary_key=True),  # spike | digest
+    Column("subject", String(64), primary_key=True),  # the issue type of a spike; "-" for the digest
+    Column("day", String(10), primary_key=True),  # shop-local YYYY-MM-DD
+    Column("claimed_at", DateTime(timezone=False), nullable=False),  # UTC, naive
+    Column("sent_at", DateTime(timezone=False), nullable=True),
 )

@@ -20,9 +20,17 @@ from bot.services.alerts import current_alerts
 from bot.services.stats import RangeError, compute_stats, hour_weekday_counts, resolve_range
 from bot.services.team_notices import NOTICE_INTERVAL_SECONDS, run_notice_loop
 from bot.web.auth import authenticate
+from bot.web.contract import EITHER, Reply, documented
 from bot.web.http import BadRequest
 
 bp = Blueprint("stats")
+
+# The statistics answers are described field by field in docs/TICKET_API.md ("Statistics").
+_RANGE = ({"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+           "description": "first shop-local day, inclusive (default: 6 days before `to`)"},
+          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+           "description": "last shop-local day, inclusive (default: today); at most 366 days in all"})
+_STATS_JSON = Reply(description="statistics of the range (docs/TICKET_API.md, Statistics)")
 
 # Copied from web/node_modules by scripts/setup_web.sh (npm, web/package-lock.json); never a CDN.
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
@@ -44,6 +52,8 @@ def _range(request: Request):
 
 
 @bp.get("/api/stats")
+@documented("The lead's statistics of a date range, computed in the database", access=EITHER,
+            parameters=_RANGE, responses={200: _STATS_JSON}, errors=(400,))
 async def stats(request: Request):
     authenticate(request)
     ctx = request.app.ctx
@@ -53,6 +63,8 @@ async def stats(request: Request):
 
 
 @bp.get("/api/stats/heatmap")
+@documented("Tickets by shop-local weekday and hour over a date range", access=EITHER,
+            parameters=_RANGE, responses={200: _STATS_JSON}, errors=(400,))
 async def heatmap(request: Request):
     authenticate(request)
     ctx = request.app.ctx
@@ -62,6 +74,8 @@ async def heatmap(request: Request):
 
 
 @bp.get("/api/stats/alerts")
+@documented("Today's spikes of one issue type (early warning)", access=EITHER,
+            responses={200: Reply(description="{alerts, min_count, factor}")})
 async def alerts(request: Request):
     """Just today's spikes (the desk's banner polls this; cheaper than the whole statistics)."""
     authenticate(request)
@@ -73,6 +87,8 @@ async def alerts(request: Request):
 
 
 @bp.get("/desk/vendor/<name>")
+@documented("The chart library, installed from npm by the set-up and served from this origin",
+            responses={200: Reply(description="JavaScript", media_type="text/javascript")}, errors=(404,))
 async def vendor_file(request: Request, name: str):
     path = VENDOR_DIR / name
     if not _NAME.match(name) or name not in VENDOR_FILES or not path.is_file():
