@@ -58,6 +58,7 @@ class Outcome:
     id: str
     expect: dict[str, Any]
     transcript: list[tuple[str, str]] = field(default_factory=list)
+    turns: list[dict[str, Any]] = field(default_factory=list)  # raw: customer text and bot replies
     asks: Counter = field(default_factory=Counter)
     not_understood: int = 0
     questions: int = 0
@@ -80,6 +81,8 @@ def load_dialogues(path: Path = DIALOGUES) -> list[dict[str, Any]]:
 def classify_reply(reply: dict[str, Any]) -> set[str]:
     """The questions one bot reply asks (by its words or its buttons)."""
     text = reply.get("text") or ""
+    if ASKS["confirm"].search(text):
+        return {"confirm"}  # a read-back names every field; it asks only whether it is right
     kinds = {kind for kind, pattern in ASKS.items() if pattern.search(text)}
     for button in reply.get("buttons") or []:
         for kind, pattern in BUTTON_ASKS.items():
@@ -126,11 +129,20 @@ def replay_one(base: str, token: str, dialogue: dict[str, Any], run: str, idle_s
             buttons = " ".join(f"[{b.get('title')}]" for b in reply.get("buttons") or [])
             said = ((reply.get("text") or "") + (" " + buttons if buttons else "")).strip()
             outcome.transcript.append(("助手", said))
+        outcome.turns.append({"customer": text, "replies": replies})
         score_turn(outcome, text, replies)
     # A customer who leaves mid-way is filed after the idle time: give the stack that long.
     if outcome.expect.get("ticket") and not _tickets(base, token, session):
         time.sleep(idle_seconds)
     outcome.tickets = _tickets(base, token, session)
+    return outcome
+
+
+def rescored(item: dict[str, Any]) -> Outcome:
+    """An Outcome rebuilt from a saved raw replay (to try a changed classifier on old replies)."""
+    outcome = Outcome(item["id"], item["expect"], tickets=item["tickets"], errors=item["errors"])
+    for turn in item["turns"]:
+        score_turn(outcome, turn["customer"], turn["replies"])
     return outcome
 
 
@@ -246,9 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated dialogue ids")
     parser.add_argument("--label", default=time.strftime("%Y-%m-%d %H:%M"), help="heading of this run in the doc")
     parser.add_argument("--no-write-doc", action="store_true")
+    parser.add_argument("--rescore", type=Path, help="score a saved var/bench/replay_raw.json again (no stack)")
     args = parser.parse_args(argv)
     only = args.only.split(",") if args.only else None
     VAR.mkdir(parents=True, exist_ok=True)
+    if args.rescore:
+        outcomes = [rescored(item) for item in json.loads(args.rescore.read_text(encoding="utf-8"))]
+        print(render(summarise(outcomes), args.label))
+        return 0
     stack = None
     if args.base:
         base, token = args.base.rstrip("/"), args.token or ""
@@ -264,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         if stack:
             stack.stop_all()
     (VAR / "replay.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    raw = [{"id": o.id, "expect": o.expect, "turns": o.turns, "tickets": o.tickets, "errors": o.errors} for o in outcomes]
+    (VAR / "replay_raw.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     write_transcripts(outcomes, VAR / "replay_transcripts.md")
     table = render(summary, args.label)
     print(table)
