@@ -281,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         if stack:
             stack.stop_all()
     (VAR / "replay.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    raw = [{"id": o.id, "expect": o.expect, "turns": o.turns, "tickets": o.tickets, "errors": o.errors} for o in outcomes]
+    raw = [{"id": o.id, "expect": o.expect, "turns": o.turns, "tickets": o.tickets, "errors": o.errors}
+           for o in outcomes]
     (VAR / "replay_raw.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     write_transcripts(outcomes, VAR / "replay_transcripts.md")
     table = render(summary, args.label)
