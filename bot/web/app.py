@@ -29,7 +29,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.ctx.settings = settings
     app.ctx.store = store or open_store(settings.database_url)
-    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds)
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds,
+                              identity_secret=settings.identity_secret)
     app.ctx.events = EventHub()  # live updates for the desk (SSE)
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
