@@ -14,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, customer_texts, settings
 from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
+from bot.domain.orders import is_personal_number
+from bot.domain.privacy import mask_personal_data, shorten
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, normalise_expectation
 from bot.domain.triage import max_priority, triage
@@ -23,14 +25,22 @@ def _order_promise_text(priority: str) -> str:
     return contact_promise(settings(), priority).due_text
 
 
+def given_order_number(tracker: Tracker) -> str | None:
+    """The order number slot, unless empty, unknown, or an ID / bank card that slipped in through
+    the NLU's order-number regex outside the form's validation (a hand-off before any question)."""
+    order = tracker.get_slot("order_number")
+    if not order or order == UNKNOWN or is_personal_number(str(order)):
+        return None
+    return order
+
+
 def summary_lines(tracker: Tracker) -> list[str]:
     issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "other_complaint")
-    order = tracker.get_slot("order_number")
+    order = given_order_number(tracker)
     expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", "其他诉求")
-    description = (tracker.get_slot("description") or "").replace("\n", " ")
-    if len(description) > 60:
-        description = description[:60] + "…"
-    lines = [f"· 订单号：{order if order and order != UNKNOWN else '暂未提供（客服会帮您核对）'}",
+    # Masked like everything read back, and never cut inside a number (bot.domain.privacy).
+    description = shorten(mask_personal_data((tracker.get_slot("description") or "").replace("\n", " ")), 60)
+    lines = [f"· 订单号：{order or '暂未提供（客服会帮您核对）'}",
              f"· 问题：{issue.label if issue else '其他问题'}" + (f"（{description}）" if description else ""),
              f"· 您的诉求：{expectation}"]
     return lines
@@ -66,7 +76,7 @@ def _wish_in(texts: list[str]) -> str | None:
 
 
 def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
-    order = tracker.get_slot("order_number")
+    order = given_order_number(tracker)
     texts = customer_texts(tracker)
     description = tracker.get_slot("description") or "\n".join(texts[-5:])
     risk = triage("\n".join(texts), repeat_contacts=_earlier_tickets(tracker))
@@ -76,13 +86,12 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
         "session_id": tracker.sender_id,
         "customer_ref": customer_ref(tracker),
         "channel": "web",
-        "order_number": order if order and order != UNKNOWN else None,
-        "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
-                                                                           else UNKNOWN),
+        "order_number": order,
+        "order_number_status": (tracker.get_slot("order_number_status") or "given") if order else UNKNOWN,
         "issue_type": tracker.get_slot("issue_type")
         or (likely_issue_type(tracker, beside_other_intents=True) if handoff else None) or "other_complaint",
         "expectation": tracker.get_slot("expectation") or (_wish_in(texts[-5:]) if handoff else None) or "other",
-        "description": description[:4000],
+        "description": shorten(description, 4000, ellipsis=""),
         "priority": priority,
         "risk_flags": sorted(set(risk.risk_flags) | set(tracker.get_slot("risk_flags") or [])),
         "off_hours": not contact_promise(settings(), priority).open_now,

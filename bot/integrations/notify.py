@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from bot.domain.calendar import format_promise
-from bot.domain.privacy import mask_personal_data, mask_phone
+from bot.domain.privacy import mask_personal_data, mask_phone, shorten
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES
 from bot.domain.triage import FLAG_LABELS_ZH
 
@@ -37,8 +37,7 @@ _MARKDOWN_DEFUSE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"
 
 
 def _clean(text: str, limit: int = DESCRIPTION_CHARS) -> str:
-    text = re.sub(r"\s+", " ", mask_personal_data(text or "")).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    return shorten(re.sub(r"\s+", " ", mask_personal_data(text or "")).strip(), limit)
 
 
 def notification_fields(kind: str, ticket: dict, *, shop_name: str, desk_url: str, tz,
