@@ -38,9 +38,10 @@ def create_app(settings: Settings) -> Sanic:
     """rasa-sdk's app for the `actions` package, refusing every call without the secret."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
-    if len(settings.action_server_token) < 16:
-        raise ConfigError("ACTION_SERVER_TOKEN: expected a secret of at least 16 characters "
-                          "(run `make run` once to generate it into .env)")
+    for name in ("ACTION_SERVER_TOKEN", "IDENTITY_SECRET"):  # without the second, nobody's identity verifies
+        if len(getattr(settings, name.lower())) < 16:
+            raise ConfigError(f"{name}: expected a secret of at least 16 characters "
+                              "(run `make run` once to generate it into .env)")
     expected = settings.action_server_token.encode("utf-8")
     app = create_sdk_app("actions", cors_origins="")
 

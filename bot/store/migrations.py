@@ -28,10 +28,15 @@ def _0003_agents(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _0004_login_failures(conn: Connection) -> None:
+    schema.login_failures.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _0001_chat_log,
     _0002_tickets,
     _0003_agents,
+    _0004_login_failures,
 ]
 
 

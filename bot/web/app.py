@@ -19,6 +19,7 @@ from bot.web.events import EventHub
 from bot.web.http import BadRequest, error_response
 
 _app_names = itertools.count()
+NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
         "message", {"session_id": session_id, "ticket_id": None, "message": message}))
     app.ctx.notifier = Notifier.from_settings(settings)  # optional webhook
-    app.ctx.login_throttle = LoginThrottle()
+    app.ctx.login_throttle = LoginThrottle(app.ctx.store)  # failed logins persist in the database
     app.ctx.clock = lambda: datetime.now(timezone.utc)  # replaceable in tests
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
@@ -52,6 +53,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(desk.bp)
     app.blueprint(desk_pages.bp)  # the desk's pages and suggested next steps
     app.blueprint(widget.bp)  # the demo shop page at / and the chat widget
+
+    @app.on_response
+    async def _no_store(request, response):
+        # Tickets, conversations and who is logged in: never kept by a browser or a proxy cache.
+        if response is not None and request.path.startswith(NO_STORE_PATHS):
+            response.headers["Cache-Control"] = "no-store"
 
     @app.exception(BadRequest)
     async def _bad_request(request, exc: BadRequest):

@@ -146,3 +146,12 @@ def test_with_the_secret_a_forged_rating_changes_nobody_elses_ticket(shop):
                   entities=({"entity": "rating", "value": 5},))
     replies(server.run("action_record_rating", own))
     assert live.store.get_ticket(alice["id"])["csat"] == 5
+
+
+@pytest.mark.parametrize("missing", ["ACTION_SERVER_TOKEN", "IDENTITY_SECRET"])
+def test_the_action_server_refuses_to_start_without_its_secrets(missing):
+    env = {**os.environ, "DOTENV_DISABLED": "1", "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+           "IDENTITY_SECRET": IDENTITY_SECRET, "ACTION_PORT": str(free_port()), missing: ""}
+    done = subprocess.run([sys.executable, "-m", "actions.server"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and missing in done.stderr
