@@ -155,3 +155,24 @@ def test_the_action_server_refuses_to_start_without_its_secrets(missing):
     done = subprocess.run([sys.executable, "-m", "actions.server"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and missing in done.stderr
+
+
+async def test_rasas_own_client_configured_by_endpoints_yml_is_let_in(shop, monkeypatch):
+    """What Rasa 3.6 sends (rasa.utils.endpoints.EndpointConfig.request, as RemoteAction calls it,
+    with the endpoint read from our endpoints.yml) carries the secret; the same client without
+    the header is refused."""
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig, read_endpoint_config
+
+    _live, server, alice = shop
+    monkeypatch.setenv("ACTION_SERVER_URL", f"{server.url}/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", ACTION_TOKEN)
+    endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
+    assert "token" not in endpoint.params and endpoint.token is None  # never in a logged query string
+    asks = tracker("s-alice", "我的投诉怎么样了", "ask_progress", signed("s-alice", "alice"))
+    body = {"next_action": "action_check_progress", "sender_id": "s-alice", "tracker": asks, "domain": {},
+            "version": "3.6.21"}
+    answer = await endpoint.request(json=body, method="post", timeout=30)
+    assert alice["id"] in answer["responses"][0]["text"]
+    with pytest.raises(ClientResponseError) as refused:
+        await EndpointConfig(url=endpoint.url).request(json=body, method="post", timeout=30)
+    assert refused.value.status == 401
