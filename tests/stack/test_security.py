@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.support.net import listening_addresses
+from tests.support.stack import texts
 
 pytestmark = pytest.mark.stack
 
@@ -47,3 +48,16 @@ def test_no_secret_appears_on_any_command_line(stack):
     assert requests.get(f"{stack.rasa_url}/status", timeout=10).status_code == 401
     assert requests.get(f"{stack.rasa_url}/status", params={"token": stack.env["RASA_AUTH_TOKEN"]},
                         timeout=10).status_code == 200
+
+
+def test_the_bot_services_signature_reaches_the_actions_through_rasa_and_nothing_else_does(stack):
+    """Through the chat API a customer sees their ticket; the same question posted to Rasa's REST
+    channel directly, as that session, sees nothing (no signature from the bot service)."""
+    created = stack.api("POST", "/api/tickets", json={
+        "idempotency_key": "sec-progress-1", "session_id": "sec-progress", "issue_type": "logistics_delay",
+        "description": "快递五天了还没到"}).json()
+    assert created["id"] in texts(stack.say("sec-progress", "我的投诉怎么样了"))
+    direct = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=60, json={
+        "sender": "sec-progress", "message": "我的投诉怎么样了", "metadata": {"customer_ref": "x"}})
+    assert direct.status_code == 200
+    assert created["id"] not in " ".join(reply.get("text", "") for reply in direct.json())
