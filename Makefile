@@ -4,8 +4,10 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
-# endpoints.yml reads ${ACTION_SERVER_URL}; rasa's CLI needs it set even when no action runs.
-RASA_ENV := ACTION_SERVER_URL=$${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}
+# endpoints.yml reads ${ACTION_SERVER_URL} and ${ACTION_SERVER_TOKEN}; rasa's CLI needs them set
+# even when no action runs (validate, train, test core call no action server).
+RASA_ENV := ACTION_SERVER_URL=$${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook} \
+	ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-no-action-server-offline}
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup train run test lint validate pytest e2e nlu-eval bench clean

@@ -5,12 +5,13 @@ What the customer reads is not here: actions send domain.yml responses by name
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from rasa_sdk import Tracker
 
 from bot.config import Settings, load_settings
+from bot.domain.identity import CONVERSATION_SIGNATURE, verify_conversation
 
 
 @lru_cache(maxsize=1)
@@ -38,11 +39,34 @@ def customer_texts(tracker: Tracker) -> list[str]:
     return texts
 
 
+@dataclass(frozen=True)
+class Customer:
+    """Who the latest message is from, as the bot service signed it."""
+    session_id: str
+    customer_ref: str | None
+
+
+def signed_customer(tracker: Tracker) -> Customer | None:
+    """The sender and customer id of the latest message when the bot service signed exactly those
+    (bot.domain.identity); None for anything else: a tracker posted by someone else, a message
+    sent to Rasa's REST channel directly, a signature made for another session or customer.
+
+    Only the latest message counts: `session_started_metadata` holds the signature of the
+    session's first message, which anyone who posts to Rasa as that sender would inherit."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return None
+    ref = metadata.get("customer_ref") or None
+    if not verify_conversation(settings().identity_secret, tracker.sender_id, ref,
+                               metadata.get(CONVERSATION_SIGNATURE)):
+        return None
+    return Customer(tracker.sender_id, ref)
+
+
 def customer_ref(tracker: Tracker) -> str | None:
-    """The shop's verified customer id, when the bot service passed one in the metadata."""
-    metadata: dict[str, Any] = tracker.get_slot("session_started_metadata") or {}
-    latest = (tracker.latest_message or {}).get("metadata") or {}
-    return latest.get("customer_ref") or metadata.get("customer_ref")
+    """The shop's verified customer id, only when the bot service signed it for this session."""
+    customer = signed_customer(tracker)
+    return customer.customer_ref if customer else None
 
 
 def template_safe(value: str) -> str:

@@ -1,6 +1,7 @@
 """A human one message away (转人工), progress questions and satisfaction ratings."""
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -10,12 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
-from actions.common import customer_ref, latest_text, settings, template_safe
+from actions.common import latest_text, settings, signed_customer, template_safe
 from actions.submission import reset_form_slots, ticket_payload
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import ISSUE_TYPES, STATUSES
 
 TICKET_ID = re.compile(r"TK-\d{8}-\d{4}", re.IGNORECASE)
+log = logging.getLogger(__name__)
 
 
 class ActionHandoff(Action):
@@ -71,7 +73,13 @@ class ActionCheckProgress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         match = TICKET_ID.search(latest_text(tracker))
         ticket_id = match.group(0).upper() if match else None
-        tickets = ticket_client().progress(tracker.sender_id, customer_ref(tracker), ticket_id)
+        customer = signed_customer(tracker)
+        if customer is None:
+            # Not a message the bot service vouched for: answer as if the lookup failed, read nothing.
+            log.warning("progress question from %r without the bot service's signature", tracker.sender_id)
+            tickets = None
+        else:
+            tickets = ticket_client().progress(customer.session_id, customer.customer_ref, ticket_id)
         if tickets is None:
             dispatcher.utter_message(response="utter_progress_unavailable")
         elif not tickets:
@@ -118,9 +126,13 @@ class ActionRecordRating(Action):
         if score is None:
             dispatcher.utter_message(response="utter_ask_rating")
             return []
-        if ticket_id and ticket_id.startswith("TK-"):
+        customer = signed_customer(tracker)
+        if customer is None:
+            log.warning("rating from %r without the bot service's signature: not recorded", tracker.sender_id)
+        elif ticket_id and ticket_id.startswith("TK-"):
+            # The bot service stores it only when the ticket belongs to this session.
             ticket_client().post_json(f"/api/tickets/{ticket_id}/csat",
-                                      {"session_id": tracker.sender_id, "score": score,
+                                      {"session_id": customer.session_id, "score": score,
                                        "comment": _comment(latest_text(tracker))})
         if score >= 4:
             dispatcher.utter_message(response="utter_rating_thanks")

@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
-from bot.domain.orders import find_order_numbers, is_valid_order_number, normalise_order_number
+from bot.domain.orders import find_order_numbers, is_personal_number, is_valid_order_number, normalise_order_number
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import (
     EXPECTATIONS,
@@ -119,6 +119,8 @@ class ActionAcknowledgeComplaint(Action):
         found = find_order_numbers(text, settings().order_number_patterns)
         if found:
             events += [SlotSet("order_number", found[-1]), SlotSet("order_number_status", "given")]
+        elif is_personal_number(str(tracker.get_slot("order_number") or "")):
+            events.append(SlotSet("order_number", None))  # an ID or card the NLU's order-number regex took
         expectation = normalise_expectation(tracker.get_slot("expectation")) or (
             normalise_expectation(text) if issue_type else None)
         if expectation:
@@ -186,7 +188,8 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
         text = latest_text(tracker)
-        found = find_order_numbers(text, settings().order_number_patterns)
+        answering = tracker.get_slot("requested_slot") == "order_number"
+        found = find_order_numbers(text, settings().order_number_patterns, answering=answering)
         if found:
             return {"order_number": found[-1]}
         intent, _ = latest_intent(tracker)
@@ -247,9 +250,17 @@ class ValidateComplaintForm(FormValidationAction):
             dispatcher.utter_message(response="utter_order_number_skipped")
             return {"order_number": UNKNOWN, "order_number_status": UNKNOWN}
         patterns = settings().order_number_patterns
-        # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message.
-        mobile_like = MOBILE.fullmatch(value) and value not in find_order_numbers(
-            normalise_order_number(latest_text(tracker)), patterns)
+        asked = tracker.get_slot("requested_slot") == "order_number"
+        said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns, answering=asked)
+        # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message;
+        # an ID number never, a bank card only when given as the order number (bot.domain.orders).
+        if is_personal_number(value, ordered=value in said):
+            if not asked:  # put there by the NLU's order-number regex: ask for the order later
+                return {"order_number": None}
+            return self._refuse_order_number(
+                dispatcher, tracker, "这串数字看起来像身份证号或银行卡号，为保护您的隐私就不记录了。"
+                "订单号在「我的订单」→订单详情里可以复制，淘宝/天猫是 18-19 位数字。")
+        mobile_like = MOBILE.fullmatch(value) and value not in said
         if is_valid_order_number(value, patterns) and not mobile_like:
             status = "given"
             if settings().order_api_url:

@@ -14,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, customer_texts, settings, template_safe
 from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
+from bot.domain.orders import is_personal_number
+from bot.domain.privacy import mask_personal_data, shorten
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, normalise_expectation
 from bot.domain.triage import max_priority, triage
@@ -23,14 +25,22 @@ def _order_promise_text(priority: str) -> str:
     return contact_promise(settings(), priority).due_text
 
 
+def given_order_number(tracker: Tracker) -> str | None:
+    """The order number slot, unless empty, unknown, or an ID / bank card that slipped in through
+    the NLU's order-number regex outside the form's validation (a hand-off before any question)."""
+    order = tracker.get_slot("order_number")
+    if not order or order == UNKNOWN or is_personal_number(str(order)):
+        return None
+    return order
+
+
 def summary_values(tracker: Tracker) -> dict[str, str]:
     """What the read-back (utter_confirm_summary) names: the problem with the customer's words in
     brief, and the wish, in the taxonomy's labels."""
     issue = ISSUE_TYPES.get(tracker.get_slot("issue_type") or "") or ISSUE_TYPES["other_complaint"]
     expectation = EXPECTATIONS.get(tracker.get_slot("expectation") or "other", EXPECTATIONS["other"])
-    description = (tracker.get_slot("description") or "").replace("\n", " ")
-    if len(description) > 60:
-        description = description[:60] + "…"
+    # Masked like everything read back, and never cut inside a number (bot.domain.privacy).
+    description = shorten(mask_personal_data((tracker.get_slot("description") or "").replace("\n", " ")), 60)
     return {"issue": template_safe(issue.label + (f"（{description}）" if description else "")),
             "expectation_label": expectation}
 
@@ -40,8 +50,8 @@ class ActionAskConfirm(Action):
         return "action_ask_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = tracker.get_slot("order_number")
-        if order and order != UNKNOWN:
+        order = given_order_number(tracker)
+        if order:
             dispatcher.utter_message(response="utter_confirm_summary", order_number=order, **summary_values(tracker))
         else:
             dispatcher.utter_message(response="utter_confirm_summary_without_order", **summary_values(tracker))
@@ -67,7 +77,7 @@ def _wish_in(texts: list[str]) -> str | None:
 
 
 def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
-    order = tracker.get_slot("order_number")
+    order = given_order_number(tracker)
     texts = customer_texts(tracker)
     description = tracker.get_slot("description") or "\n".join(texts[-5:])
     risk = triage("\n".join(texts), repeat_contacts=_earlier_tickets(tracker))
@@ -77,13 +87,12 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
         "session_id": tracker.sender_id,
         "customer_ref": customer_ref(tracker),
         "channel": "web",
-        "order_number": order if order and order != UNKNOWN else None,
-        "order_number_status": tracker.get_slot("order_number_status") or ("given" if order and order != UNKNOWN
-                                                                           else UNKNOWN),
+        "order_number": order,
+        "order_number_status": (tracker.get_slot("order_number_status") or "given") if order else UNKNOWN,
         "issue_type": tracker.get_slot("issue_type")
         or (likely_issue_type(tracker, beside_other_intents=True) if handoff else None) or "other_complaint",
         "expectation": tracker.get_slot("expectation") or (_wish_in(texts[-5:]) if handoff else None) or "other",
-        "description": description[:4000],
+        "description": shorten(description, 4000, ellipsis=""),
         "priority": priority,
         "risk_flags": sorted(set(risk.risk_flags) | set(tracker.get_slot("risk_flags") or [])),
         "off_hours": not contact_promise(settings(), priority).open_now,

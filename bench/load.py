@@ -239,11 +239,13 @@ async def profile_components(stack, concurrency: int = 10, count: int = 80) -> d
     run = uuid.uuid4().hex[:6]
     token = stack.env["RASA_AUTH_TOKEN"]
     action_url = f"http://127.0.0.1:{stack.action_port}/webhook"
+    action_auth = {"Authorization": f"Bearer {stack.env['ACTION_SERVER_TOKEN']}"}
     layers = {
         "rasa_nlu_only": lambda n: ("POST", f"{stack.rasa_url}/model/parse",
                                     {"params": {"token": token}, "json": {"text": OPENINGS[n % len(OPENINGS)]}}),
         "action_server_only": lambda n: ("POST", action_url,
-                                         {"json": _action_request(OPENINGS[n % len(OPENINGS)], f"p-{run}-{n}")}),
+                                         {"json": _action_request(OPENINGS[n % len(OPENINGS)], f"p-{run}-{n}"),
+                                          "headers": action_auth}),
         "rasa_whole_turn": lambda n: ("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
                                       {"json": {"sender": f"pr-{run}-{n}", "message": OPENINGS[n % len(OPENINGS)]}}),
         "bot_service_end_to_end": lambda n: ("POST", f"{stack.base}/api/chat/pb-{run}-{n}/messages",

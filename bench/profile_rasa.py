@@ -77,7 +77,8 @@ class AgentChat:
         return []
 
 
-async def profile(model_path: str, action_url: str, conversations: int = 14) -> dict[str, Any]:
+async def profile(model_path: str, action_url: str, conversations: int = 14,
+                  action_token: str | None = None) -> dict[str, Any]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
@@ -91,7 +92,9 @@ async def profile(model_path: str, action_url: str, conversations: int = 14) -> 
     logging.getLogger().setLevel(logging.CRITICAL)
     logging.getLogger("rasa").setLevel(logging.CRITICAL)
 
-    agent = Agent.load(model_path, action_endpoint=EndpointConfig(url=action_url))
+    token = action_token or os.environ.get("ACTION_SERVER_TOKEN", "")
+    agent = Agent.load(model_path, action_endpoint=EndpointConfig(
+        url=action_url, headers={"Authorization": f"Bearer {token}"}))
     timers = Timers()
     timers.wrap_sync(MessageProcessor, "_parse_message_with_graph", "nlu")
     timers.wrap_async(MessageProcessor, "run_action_extract_slots", "slot_extraction")

@@ -257,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
 
             action_url = f"http://127.0.0.1:{stack.action_port}/webhook"
             results["rasa_profile"] = _phase(results, "profile inside Rasa", lambda: asyncio.run(
-                profile_rasa.profile(str(ROOT / "models" / "current.tar.gz"), action_url)))
+                profile_rasa.profile(str(ROOT / "models" / "current.tar.gz"), action_url,
+                                     action_token=stack.env["ACTION_SERVER_TOKEN"])))
             if results["rasa_profile"]:
                 profile_rasa.print_profile(results["rasa_profile"])
             sampler = ResourceSampler(pids)

@@ -23,7 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 
 # Secrets generated into .env when missing; never committed.
-SECRET_NAMES = ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET")
+SECRET_NAMES = ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET", "ACTION_SERVER_TOKEN",
+                "IDENTITY_SECRET")
 
 
 
@@ -51,6 +52,7 @@ class Settings:
     public_url: str = "http://localhost:8000"
     rasa_port: int = 5005
     rasa_url: str = "http://127.0.0.1:5005"
+    action_host: str = "127.0.0.1"
     action_port: int = 5055
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     bot_service_url: str = "http://127.0.0.1:8000"
@@ -60,6 +62,8 @@ class Settings:
     rasa_auth_token: str = ""
     session_secret: str = ""
     shop_secret: str = ""
+    action_server_token: str = ""  # Rasa → action server (endpoints.yml; actions/server.py checks it)
+    identity_secret: str = ""  # bot service → action server, through Rasa (bot.domain.identity)
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'desk.sqlite3'}"
     outbox_path: str = str(PROJECT_ROOT / "var" / "outbox.sqlite3")
@@ -240,6 +244,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         public_url=_url(values, "PUBLIC_URL", f"http://localhost:{bot_port}"),
         rasa_port=rasa_port,
         rasa_url=_url(values, "RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        action_host=_get(values, "ACTION_HOST", "127.0.0.1"),
         action_port=action_port,
         action_server_url=_url(values, "ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
         bot_service_url=_url(values, "BOT_SERVICE_URL", f"http://127.0.0.1:{bot_port}"),
@@ -248,6 +253,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         rasa_auth_token=_get(values, "RASA_AUTH_TOKEN", ""),
         session_secret=_get(values, "SESSION_SECRET", ""),
         shop_secret=_get(values, "SHOP_SECRET", ""),
+        action_server_token=_get(values, "ACTION_SERVER_TOKEN", ""),
+        identity_secret=_get(values, "IDENTITY_SECRET", ""),
         database_url=database_url,
         outbox_path=_get(values, "OUTBOX_PATH", Settings.outbox_path),
         model_path=_get(values, "MODEL_PATH", Settings.model_path),

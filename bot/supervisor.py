@@ -13,7 +13,6 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings
 
@@ -29,16 +28,16 @@ class Service:
 
 
 def services(settings: Settings) -> list[Service]:
-    venv_bin = Path(sys.executable).parent
     model = settings.model_path
     return [
+        # The API token reaches Rasa through RASA_AUTH_TOKEN in its environment (_child_env), never
+        # on a command line any local user can read with `ps`.
         Service("rasa", [sys.executable, "-m", "bot.integrations.rasa_runner", "run", "--model", model,
-                         "--port", str(settings.rasa_port), "--interface", "127.0.0.1",
-                         "--enable-api", f"--auth-token={settings.rasa_auth_token}",
+                         "--port", str(settings.rasa_port), "--interface", "127.0.0.1", "--enable-api",
                          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 f"{settings.rasa_url}/"),
-        Service("actions", [str(venv_bin / "rasa"), "run", "actions", "--port", str(settings.action_port),
-                            "--actions", "actions"],
+        Service("actions", [sys.executable, "-m", "actions.server", "--host", settings.action_host,
+                            "--port", str(settings.action_port)],
                 settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"),
         Service("bot", [sys.executable, "-m", "bot", "serve"], f"http://127.0.0.1:{settings.bot_port}/healthz"),
     ]
@@ -56,6 +55,8 @@ def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "ACTION_SERVER_URL": settings.action_server_url,
+        "ACTION_SERVER_TOKEN": settings.action_server_token,  # endpoints.yml: Rasa → action server
+        "RASA_AUTH_TOKEN": settings.rasa_auth_token,  # read by bot.integrations.rasa_runner
         "BOT_SERVICE_URL": settings.bot_service_url,
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",

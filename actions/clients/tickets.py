@@ -12,10 +12,11 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import requests
+
+from bot.private_files import private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class TicketClient:
         self._http = requests.Session()
         self._http.headers["Authorization"] = f"Bearer {token}"
         self._lock = threading.Lock()
-        Path(outbox_path).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(outbox_path)  # tickets in the customers' words: 0600 in a 0700 directory
         with self._db() as db:
             db.execute("CREATE TABLE IF NOT EXISTS outbox (idempotency_key TEXT PRIMARY KEY, payload TEXT NOT NULL,"
                        " created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)")

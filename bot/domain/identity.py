@@ -9,6 +9,12 @@ The widget sends it as `metadata.customer_token` with every message; the chat ro
 and passes only the verified id on to Rasa (`metadata.customer_ref`), so a returning customer
 sees their own tickets on any device and nobody can claim someone else's id. docs/WIDGET.md has
 the Python and Node.js code for shop developers.
+
+Between our own processes, the bot service vouches for each message it relays to Rasa: the
+metadata carries `bot_signature` = hex(HMAC-SHA256(IDENTITY_SECRET, "conversation-v1\n<session
+id>\n<customer_ref or empty>")). The action server acts on the sender and customer_ref of a
+message only when that signature matches (`verify_conversation`), so a tracker crafted by anyone
+else, or a message posted to Rasa's REST channel directly, reads and changes nobody's tickets.
 """
 from __future__ import annotations
 
@@ -70,3 +76,31 @@ def verify_customer(secret: str, token: object, now: float | None = None) -> str
     if not customer_id or len(customer_id) > MAX_CUSTOMER_ID_CHARS or _CONTROL.search(customer_id):
         return None
     return customer_id
+
+
+CONVERSATION_SIGNATURE = "bot_signature"  # the metadata key the bot service signs each message under
+
+
+def _conversation_part(session_id: str, customer_ref: str | None) -> str:
+    return f"conversation-v1\n{session_id}\n{customer_ref or ''}"
+
+
+def sign_conversation(secret: str, session_id: str, customer_ref: str | None = None) -> str:
+    """The bot service's signature over who this message is from (its chat session and the verified
+    customer id, if any). Session ids and customer ids never contain a newline, so the signed text
+    is unambiguous."""
+    if not secret:
+        raise ValueError("IDENTITY_SECRET is empty")
+    return _signature(secret, _conversation_part(session_id, customer_ref))
+
+
+def verify_conversation(secret: str, session_id: object, customer_ref: object, signature: object) -> bool:
+    """True only for the signature `sign_conversation` made for exactly this session and customer id."""
+    if not secret or not isinstance(session_id, str) or not session_id or not isinstance(signature, str):
+        return False
+    if customer_ref is not None and not isinstance(customer_ref, str):
+        return False
+    if "\n" in session_id or (customer_ref and "\n" in customer_ref) or len(signature) != 64:
+        return False
+    expected = _signature(secret, _conversation_part(session_id, customer_ref))
+    return hmac.compare_digest(signature.encode("ascii", "replace"), expected.encode("ascii"))

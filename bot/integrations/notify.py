@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from bot.domain.calendar import format_promise
-from bot.domain.privacy import mask_personal_data, mask_phone
+from bot.domain.privacy import mask_personal_data, mask_phone, shorten
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES
 from bot.domain.triage import FLAG_LABELS_ZH
 
@@ -40,8 +40,7 @@ _MARKDOWN_DEFUSE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"
 
 
 def _clean(text: str, limit: int = DESCRIPTION_CHARS) -> str:
-    text = re.sub(r"\s+", " ", mask_personal_data(text or "")).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    return shorten(re.sub(r"\s+", " ", mask_personal_data(text or "")).strip(), limit)
 
 
 def clean_customer_text(text: str, limit: int = DESCRIPTION_CHARS) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from bot.domain.orders import find_order_number, normalise_order_number
+from bot.domain.orders import find_order_number, is_personal_number, normalise_order_number
 from bot.domain.taxonomy import category_of, is_complaint_intent, issue_type_for_intent, normalise_expectation
 from bot.domain.triage import triage
 
@@ -43,7 +43,8 @@ def understand(nlu: dict[str, Any], patterns: Iterable[str]) -> dict[str, Any]:
     fallback = (nlu.get("intent") or {}).get("name") == FALLBACK_INTENT
     entities = nlu.get("entities") or []
     order_number = next((normalise_order_number(e["value"]) for e in entities
-                         if e.get("entity") == "order_number" and isinstance(e.get("value"), str)), None)
+                         if e.get("entity") == "order_number" and isinstance(e.get("value"), str)
+                         and not is_personal_number(normalise_order_number(e["value"]))), None)
     order_number = find_order_number(text, tuple(patterns)) or order_number
     expectation = next((normalise_expectation(str(e.get("value"))) for e in entities
                         if e.get("entity") == "expectation"), None)

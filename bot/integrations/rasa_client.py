@@ -6,15 +6,18 @@ from typing import Any
 
 import aiohttp
 
+from bot.domain.identity import CONVERSATION_SIGNATURE, sign_conversation
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str = "", timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str = "", timeout: float = 10.0, identity_secret: str = ""):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.identity_secret = identity_secret
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -28,9 +31,17 @@ class RasaClient:
             await self._session.close()
 
     async def send_message(self, session_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
-        """Sends one customer message through the REST channel; returns the bot's replies."""
+        """Sends one customer message through the REST channel; returns the bot's replies.
+
+        The metadata is signed for this session and its `customer_ref` (bot.domain.identity), so
+        the action server can tell our messages from anyone else's; a signature the browser put
+        there itself is replaced."""
         http = await self._http()
-        body = {"sender": session_id, "message": text, "metadata": metadata or {}}
+        metadata = {k: v for k, v in (metadata or {}).items() if k != CONVERSATION_SIGNATURE}
+        if self.identity_secret:
+            metadata[CONVERSATION_SIGNATURE] = sign_conversation(
+                self.identity_secret, session_id, metadata.get("customer_ref"))
+        body = {"sender": session_id, "message": text, "metadata": metadata}
         try:
             async with http.post(f"{self.base_url}/webhooks/rest/webhook", json=body) as response:
                 if response.status != 200:

@@ -16,10 +16,16 @@ load (docs/BENCHMARKS.md, "Where the time goes"):
   now left as they are, which is what Rasa returned anyway.
 - Turning stored events back into objects looked up each event's class by walking every subclass of
   `Event` (about 6 % of Rasa's CPU under load); the lookup is now a table built once.
+
+Also: the API token comes from RASA_AUTH_TOKEN in the environment and is handed to Rasa's argument
+parser inside this process (`with_auth_token`), so it never appears on the command line, which
+every local user can read (`ps`, /proc/PID/cmdline).
 """
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 
 
 def install_cached_response_validator() -> None:
@@ -128,11 +134,20 @@ def install_speedups() -> None:
     install_event_type_table()
 
 
+def with_auth_token(args: list[str], env: Mapping[str, str]) -> list[str]:
+    """`rasa run …` arguments plus `--auth-token` from RASA_AUTH_TOKEN, unless one is given."""
+    token = env.get("RASA_AUTH_TOKEN", "").strip()
+    if not args or args[0] != "run" or not token or any(a.startswith("--auth-token") for a in args):
+        return list(args)
+    return [*args, "--auth-token", token]
+
+
 def main() -> None:
     install_speedups()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    # Only this process's copy of argv changes; /proc/PID/cmdline keeps what exec was given.
+    sys.argv = ["rasa", *with_auth_token(sys.argv[1:], os.environ)]
     rasa_main()
 
 

@@ -5,7 +5,8 @@ Passwords arrive here already hashed (bot.web.passwords); session tokens arrive 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -93,3 +94,39 @@ class AgentStore:
         s = schema.agent_sessions
         with self.engine.begin() as conn:
             conn.execute(delete(s).where(s.c.token_hash == token_hash))
+
+    # -- failed logins (bot.web.auth LoginThrottle) ----------------------------------------------
+    def login_blocked_until(self, key: str) -> datetime | None:
+        f = schema.login_failures
+        with self.engine.connect() as conn:
+            value = conn.execute(select(f.c.blocked_until).where(f.c.key == key)).scalar()
+        return aware_utc(value)
+
+    def record_login_failure(self, key: str, now: datetime, forget_before: datetime,
+                             back_off: Callable[[int], timedelta]) -> datetime | None:
+        """One more failed login for `key` (failures before `forget_before` are forgotten); stores
+        and returns until when `back_off(failures)` blocks it, None when it does not."""
+        f = schema.login_failures
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(f).where(f.c.last_failed_at < naive_utc(forget_before)))
+                    row = conn.execute(select(f.c.failures).where(f.c.key == key).with_for_update()).first()
+                    failures = (row.failures if row else 0) + 1
+                    delay = back_off(failures)
+                    values = {"failures": failures, "last_failed_at": naive_utc(now),
+                              "blocked_until": naive_utc(now + delay) if delay else None}
+                    if row:
+                        conn.execute(update(f).where(f.c.key == key).values(**values))
+                    else:
+                        conn.execute(f.insert().values(key=key, **values))
+                return aware_utc(values["blocked_until"])
+            except IntegrityError:  # two first failures at once (another replica): count again
+                if attempt:
+                    raise
+        return None
+
+    def clear_login_failures(self, key: str) -> None:
+        f = schema.login_failures
+        with self.engine.begin() as conn:
+            conn.execute(delete(f).where(f.c.key == key))

@@ -5,12 +5,12 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 
+from bot.private_files import private_sqlite_file
 from bot.store import schema
 from bot.store.agents import AgentStore
 from bot.store.migrations import migrate
@@ -27,7 +27,7 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(path)  # unmasked chat messages: 0600 in a 0700 directory
         # SQLAlchemy 1.4 gives a file database a NullPool: a fresh connection per use, so every read
         # sees the latest commit (a pooled pysqlite connection can keep an old WAL snapshot alive).
         # The journal mode is stored in the file, so it is set once here; each new connection only

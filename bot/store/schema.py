@@ -134,3 +134,15 @@ team_notices = Table(
     Column("claimed_at", DateTime(timezone=False), nullable=False),  # UTC, naive
     Column("sent_at", DateTime(timezone=False), nullable=True),
 )
+
+# Failed desk logins per (name, address), so the back-off survives a restart (bot.web.auth
+# LoginThrottle). The key is a hash: no typed name (sometimes a password typed in the wrong box)
+# or address is stored.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("key", String(64), primary_key=True),  # sha256 hex of "name\naddress"
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", DateTime(timezone=False), nullable=False),
+    Column("blocked_until", DateTime(timezone=False), nullable=True),
+    Index("ix_login_failures_last", "last_failed_at"),
+)

@@ -19,6 +19,7 @@ from bot.web.events import EventHub
 from bot.web.http import BadRequest, error_response
 
 _app_names = itertools.count()
+NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
 log = logging.getLogger(__name__)
 
 
@@ -29,13 +30,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.ctx.settings = settings
     app.ctx.store = store or open_store(settings.database_url)
-    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds)
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds,
+                              identity_secret=settings.identity_secret)
     app.ctx.events = EventHub()  # live updates for the desk (SSE)
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
         "message", {"session_id": session_id, "ticket_id": None, "message": message}))
     app.ctx.notifier = Notifier.from_settings(settings)  # optional webhook
-    app.ctx.login_throttle = LoginThrottle()
+    app.ctx.login_throttle = LoginThrottle(app.ctx.store)  # failed logins persist in the database
     app.ctx.clock = lambda: datetime.now(timezone.utc)  # replaceable in tests
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
@@ -57,6 +59,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(stats.bp)  # the lead's statistics: /api/stats, alerts, the chart library
     app.blueprint(openapi.bp)  # GET /api/openapi.json, generated from the routes above and their models
     describe_chat_routes()
+
+    @app.on_response
+    async def _no_store(request, response):
+        # Tickets, conversations and who is logged in: never kept by a browser or a proxy cache.
+        if response is not None and request.path.startswith(NO_STORE_PATHS):
+            response.headers["Cache-Control"] = "no-store"
 
     @app.exception(BadRequest)
     async def _bad_request(request, exc: BadRequest):

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -164,30 +163,43 @@ def authenticate(request: Request, *, machine: bool = True, agent: bool = True) 
 # -- login throttling --------------------------------------------------------------------------
 
 class LoginThrottle:
-    """Limits failed logins per name and per address within `window` seconds (in memory). The
-    address limit is higher: a whole office often shares one public address."""
+    """Failed logins per name *and* address, with exponential back-off, kept in the database so
+    a restart forgets nothing (and every replica sees the same counts).
 
-    def __init__(self, per_name: int = 5, per_address: int = 30, window: float = 900.0):
-        self.per_name = per_name
-        self.per_address = per_address
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    The first `free_failures` cost nothing; each further one blocks that name from that address
+    for `base_seconds` · 2^k (15 s, 30 s, 1 min … at most `max_seconds`, 15 min). The owner of the
+    name logging in from another address, and colleagues behind the same office address, are not
+    blocked: guessing someone's password no longer locks them out. Failures a day old are
+    forgotten; a successful login clears its pair. Only a hash of name and address is stored.
+    """
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.window:
-            failures.popleft()
-        return failures
+    def __init__(self, store, *, free_failures: int = 4, base_seconds: float = 15.0, max_seconds: float = 900.0,
+                 forget_after: timedelta = timedelta(days=1)):
+        self.store = store
+        self.free_failures = free_failures
+        self.base_seconds = base_seconds
+        self.max_seconds = max_seconds
+        self.forget_after = forget_after
 
-    def blocked(self, name: str, address: str) -> bool:
-        now = time.monotonic()
-        return (len(self._recent(f"n:{name.lower()}", now)) >= self.per_name
-                or len(self._recent(f"a:{address}", now)) >= self.per_address)
+    @staticmethod
+    def key(name: str, address: str) -> str:
+        return hashlib.sha256(f"{name.strip().lower()}\n{address}".encode("utf-8", "replace")).hexdigest()
 
-    def failed(self, name: str, address: str) -> None:
-        now = time.monotonic()
-        for key in (f"n:{name.lower()}", f"a:{address}"):
-            self._recent(key, now).append(now)
+    def back_off(self, failures: int) -> timedelta:
+        extra = failures - self.free_failures
+        if extra <= 0:
+            return timedelta(0)
+        return timedelta(seconds=min(self.max_seconds, self.base_seconds * 2 ** min(extra - 1, 30)))
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(f"n:{name.lower()}", None)
+    def retry_after(self, name: str, address: str, now: datetime) -> int:
+        """Seconds until this name may try again from this address (0: now)."""
+        until = self.store.login_blocked_until(self.key(name, address))
+        return max(0, math.ceil((until - now).total_seconds())) if until else 0
+
+    def failed(self, name: str, address: str, now: datetime) -> int:
+        """Counts a failed login; returns the seconds this pair now has to wait (0: none)."""
+        until = self.store.record_login_failure(self.key(name, address), now, now - self.forget_after, self.back_off)
+        return max(0, math.ceil((until - now).total_seconds())) if until else 0
+
+    def succeeded(self, name: str, address: str) -> None:
+        self.store.clear_login_failures(self.key(name, address))

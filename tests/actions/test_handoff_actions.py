@@ -170,9 +170,10 @@ def progress_ticket(**fields) -> dict:
     return ticket
 
 
-def asks_progress(text: str = "我的投诉怎么样了", customer_ref: str | None = "cust-42"):
+def asks_progress(text: str = "我的投诉怎么样了", customer_ref: str | None = "cust-42",
+                  signed_for: str | None = SENDER):
     metadata = {"customer_ref": customer_ref} if customer_ref else {}
-    return tracker([action("action_listen"), user(text, "ask_progress", metadata=metadata)])
+    return tracker([action("action_listen"), user(text, "ask_progress", metadata=metadata, signed_for=signed_for)])
 
 
 def clock(iso: str) -> str:
@@ -236,11 +237,28 @@ async def test_someone_elses_ticket_number_is_not_found_in_your_records(monkeypa
     assert "没有在您的记录里找到 TK-20261101-0001" in texts(dispatcher)
 
 
+@pytest.mark.parametrize("signed_for", [None, "web-someone-else"])
+async def test_progress_without_the_bot_services_signature_reads_nothing(monkeypatch, tmp_path, signed_for):
+    with LocalServer(lambda request: Reply(200, {"tickets": [progress_ticket()]})) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        dispatcher = CollectingDispatcher()
+        await ActionCheckProgress().run(dispatcher, asks_progress(signed_for=signed_for), DOMAIN)
+
+    assert service.received == []
+    assert TICKET not in texts(dispatcher) and "转人工" in texts(dispatcher)
+
+
 # -- rating -------------------------------------------------------------------------------------------------
 
-def rated(text: str, entities=(), ticket_id: str | None = TICKET):
+def rated(text: str, entities=(), ticket_id: str | None = TICKET, signed_for: str | None = SENDER):
     return tracker([slot("ticket_id", ticket_id), action("utter_ask_rating"), action("action_listen"),
-                    user(text, "rate", entities=entities)])
+                    user(text, "rate", entities=entities, signed_for=signed_for)])
+
+
+async def test_a_rating_without_the_bot_services_signature_is_not_posted(csat_service):
+    await ActionRecordRating().run(CollectingDispatcher(), rated("1分", signed_for=None), DOMAIN)
+    await ActionRecordRating().run(CollectingDispatcher(), rated("1分", signed_for="web-someone-else"), DOMAIN)
+    assert csat_service.received == []
 
 
 @pytest.fixture

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.domain.identity import CLOCK_SKEW_SECONDS, sign_customer, verify_customer
+from bot.domain.identity import (
+    CLOCK_SKEW_SECONDS,
+    CONVERSATION_SIGNATURE,
+    sign_conversation,
+    sign_customer,
+    verify_conversation,
+    verify_customer,
+)
 from tests.support.fake_rasa import FakeRasa, live_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,9 +124,33 @@ def test_a_verified_token_becomes_customer_ref_and_is_not_stored(chat):
     requests.post(f"{live.base}/api/chat/s-vip/messages", timeout=10, json={
         "text": "查一下进度", "metadata": {"customer_token": token, "customer_ref": "someone-else"}})
     metadata = _metadata_seen_by_rasa(rasa, "查一下进度")
-    assert metadata == {"customer_ref": "vip-7"}
+    assert metadata == {"customer_ref": "vip-7",
+                        CONVERSATION_SIGNATURE: sign_conversation(live.settings.identity_secret, "s-vip", "vip-7")}
     stored = live.store.list_messages("s-vip")[0]
     assert token not in str(stored["meta"]) and stored["meta"]["metadata"] == {"customer_ref": "vip-7"}
+
+
+def test_every_message_to_rasa_is_signed_by_the_bot_service_and_a_browser_signature_is_replaced(chat):
+    live, rasa = chat
+    lifted = sign_conversation(live.settings.identity_secret, "s-victim")
+    requests.post(f"{live.base}/api/chat/s-plain/messages", timeout=10, json={
+        "text": "你好呀", "metadata": {CONVERSATION_SIGNATURE: lifted, "page": "/"}})
+    metadata = _metadata_seen_by_rasa(rasa, "你好呀")
+    assert metadata[CONVERSATION_SIGNATURE] == sign_conversation(live.settings.identity_secret, "s-plain")
+    assert verify_conversation(live.settings.identity_secret, "s-plain", None, metadata[CONVERSATION_SIGNATURE])
+
+
+def test_a_conversation_signature_holds_for_exactly_one_session_and_customer():
+    signature = sign_conversation(SECRET, "s-1", "vip-7")
+    assert verify_conversation(SECRET, "s-1", "vip-7", signature)
+    for session, customer, sig, secret in [("s-2", "vip-7", signature, SECRET), ("s-1", "vip-8", signature, SECRET),
+                                           ("s-1", None, signature, SECRET), ("s-1", "vip-7", signature, "other" * 8),
+                                           ("s-1", "vip-7", signature.upper(), SECRET), ("s-1", "vip-7", None, SECRET),
+                                           ("s-1", "vip-7", signature, ""), ("s-1", 7, signature, SECRET),
+                                           ("s-1\nvip-7", None, signature, SECRET), ("s-1", "vip-7", "é" * 64, SECRET)]:
+        assert not verify_conversation(secret, session, customer, sig), (session, customer)
+    assert verify_conversation(SECRET, "s-1", None, sign_conversation(SECRET, "s-1"))
+    assert verify_conversation(SECRET, "s-1", "", sign_conversation(SECRET, "s-1"))
 
 
 def test_a_tampered_or_foreign_token_is_ignored(chat):

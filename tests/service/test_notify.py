@@ -176,3 +176,16 @@ def test_ticket_creation_neither_waits_for_nor_fails_with_the_webhook(tmp_path):
     assert len(receiver.requests) == 4  # retried up to the limit, then gave up
     content = receiver.requests[0]["json"]["markdown"]["content"]
     assert content.startswith("### 紧急投诉工单 TK-") and "13812345678" not in content
+
+
+def test_a_long_description_is_cut_before_a_number_never_inside_it():
+    from bot.integrations.notify import DESCRIPTION_CHARS, notification_fields
+
+    for padding in range(DESCRIPTION_CHARS - 30, DESCRIPTION_CHARS + 5):
+        ticket = {**TICKET, "description": "漏" * padding + "，电话 +86 138 1234 5678，座机 0755 1234 5678，快处理"}
+        description = notification_fields("new", ticket, shop_name="店", desk_url="http://d", tz="Asia/Shanghai",
+                                          now=NOW)["description"]
+        assert len(description) <= DESCRIPTION_CHARS + 1 and "1234" not in description
+        # Each number is there whole (masked) or not at all: no digit is left once they are removed.
+        rest = description.replace("+86 138****5678", "").replace("0755 **** 5678", "")
+        assert not any(ch.isdigit() or ch == "*" for ch in rest), description[-40:]

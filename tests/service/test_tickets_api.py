@@ -616,7 +616,8 @@ def test_openapi_describes_every_route(live):
 def test_agent_add_command_creates_a_login(live):
     env = {**os.environ, "DATABASE_URL": live.settings.database_url, "BOT_API_TOKEN": TOKEN,
            "RASA_AUTH_TOKEN": live.settings.rasa_auth_token, "SESSION_SECRET": live.settings.session_secret,
-           "SHOP_SECRET": live.settings.shop_secret}
+           "SHOP_SECRET": live.settings.shop_secret, "IDENTITY_SECRET": "identity-secret-0123456789",
+           "ACTION_SERVER_TOKEN": "action-secret-0123456789"}
     command = [sys.executable, "-m", "bot", "agent", "add", "cli-agent", "--display-name", "小命令",
                "--password-stdin"]
     done = subprocess.run(command, input="a long password\n", text=True, capture_output=True, env=env, cwd=ROOT,

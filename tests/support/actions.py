@@ -38,6 +38,7 @@ import actions.submission
 from actions.clients import tickets as tickets_client
 from actions.clients.tickets import TicketClient
 from bot.config import Settings, load_settings
+from bot.domain.identity import CONVERSATION_SIGNATURE, sign_conversation
 from tests.support.net import free_port  # noqa: F401 (re-exported for tests)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,7 @@ FORM = "complaint_form"
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 ALWAYS_OPEN = "daily 00:00-24:00"
 TOKEN = "test-token-0123456789abcdef"
+IDENTITY_SECRET = "identity-secret-0123456789abcdef"
 SENDER = "web-3f2a9c"
 FORM_STARTED = 1_763_000_000.0  # timestamp of the form's ActiveLoop event in `in_form`
 PLACEHOLDER = re.compile(r"{\w+}")
@@ -74,6 +76,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "BUSINESS_HOURS": ALWAYS_OPEN,
         "FOLLOW_CHINA_HOLIDAYS": "false",
         "BOT_API_TOKEN": TOKEN,
+        "IDENTITY_SECRET": IDENTITY_SECRET,
         "BOT_SERVICE_URL": closed_port_url(),
         "OUTBOX_PATH": str(tmp_path / "outbox.sqlite3"),
         "ORDER_API_TIMEOUT_SECONDS": "0.3",
@@ -118,8 +121,14 @@ def entity(name: str, value: Any, text: str | None = None) -> dict[str, Any]:
 
 
 def user(text: str, intent: str | None, confidence: float = 0.97, entities: Iterable[dict] = (),
-         metadata: dict[str, Any] | None = None, timestamp: float | None = None) -> dict[str, Any]:
-    """A user event as Rasa stores it, with the NLU's parse data."""
+         metadata: dict[str, Any] | None = None, timestamp: float | None = None,
+         signed_for: str | None = SENDER) -> dict[str, Any]:
+    """A user event as Rasa stores it, with the NLU's parse data. Its metadata carries the bot
+    service's signature for the session `signed_for` and the metadata's customer_ref, as every
+    message relayed by the bot service does (bot.domain.identity); None leaves it unsigned."""
+    metadata = dict(metadata or {})
+    if signed_for is not None:
+        metadata[CONVERSATION_SIGNATURE] = sign_conversation(IDENTITY_SECRET, signed_for, metadata.get("customer_ref"))
     parse_data = {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},

@@ -26,6 +26,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
     values = {
         "BOT_API_TOKEN": TOKEN, "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
         "SESSION_SECRET": secrets.token_urlsafe(24), "SHOP_SECRET": secrets.token_urlsafe(24),
+        "IDENTITY_SECRET": secrets.token_urlsafe(24),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}",
         "BUSINESS_HOURS": "daily 00:00-24:00", "FOLLOW_CHINA_HOLIDAYS": "false",
         "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there

@@ -35,6 +35,7 @@ class Stack:
             "PUBLIC_URL": f"http://127.0.0.1:{self.bot_port}",
             "BOT_API_TOKEN": self.token, "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
             "SESSION_SECRET": secrets.token_urlsafe(24), "SHOP_SECRET": secrets.token_urlsafe(24),
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24), "IDENTITY_SECRET": secrets.token_urlsafe(24),
             "DATABASE_URL": f"sqlite:///{tmp / 'desk.sqlite3'}", "OUTBOX_PATH": str(tmp / "outbox.sqlite3"),
             "BUSINESS_HOURS": business_hours, "FOLLOW_CHINA_HOLIDAYS": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

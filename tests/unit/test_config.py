@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, ensure_secrets, load_settings, require_secrets
+from bot.config import SECRET_NAMES, ConfigError, ensure_secrets, load_settings, require_secrets
 
 NO_FILE = Path("/nonexistent/.env")
 
@@ -13,6 +13,7 @@ def test_defaults_work_without_any_configuration():
     settings = load_settings({}, env_file=NO_FILE)
     assert settings.timezone == "Asia/Shanghai"
     assert settings.bot_port == 8000 and settings.rasa_port == 5005 and settings.action_port == 5055
+    assert settings.action_host == "127.0.0.1"  # Rasa, its only caller, runs on the same machine
     assert settings.weekly_hours[0] == [(time(9), time(18))]
     assert settings.sla_first_response_minutes == {"urgent": 5, "high": 10, "normal": 15}
     assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("var/desk.sqlite3")
@@ -56,12 +57,13 @@ def test_environment_wins_over_dotenv_file(tmp_path):
 
 
 def test_missing_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
-    for name in ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET"):
+    for name in SECRET_NAMES:
         monkeypatch.delenv(name, raising=False)
     env_file = tmp_path / ".env"
     env_file.write_text("SHOP_NAME=小店", encoding="utf-8")
     written = ensure_secrets(env_file)
-    assert set(written) == {"BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET"}
+    assert set(written) == {"BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET",
+                            "ACTION_SERVER_TOKEN", "IDENTITY_SECRET"}
     first = env_file.read_text(encoding="utf-8")
     assert ensure_secrets(env_file) == []
     assert env_file.read_text(encoding="utf-8") == first
@@ -69,6 +71,8 @@ def test_missing_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
     settings = load_settings({}, env_file=env_file)
     require_secrets(settings)  # does not raise
     assert settings.shop_name == "小店" and len(settings.bot_api_token) >= 32
+    assert len(settings.action_server_token) >= 32 and len(settings.identity_secret) >= 32
+    assert len({getattr(settings, name.lower()) for name in SECRET_NAMES}) == len(SECRET_NAMES)  # one each
 
 
 def test_services_refuse_to_start_without_secrets():
@@ -79,3 +83,9 @@ def test_services_refuse_to_start_without_secrets():
 def test_custom_order_patterns_replace_the_defaults():
     settings = load_settings({"ORDER_NUMBER_PATTERNS": r"SO\d{8};;\d{18,19}"}, env_file=NO_FILE)
     assert settings.order_number_patterns == (r"SO\d{8}", r"\d{18,19}")
+
+
+def test_env_example_documents_every_secret_and_the_action_host():
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    for name in (*SECRET_NAMES, "ACTION_HOST"):
+        assert f"\n{name}=" in example, name

@@ -44,3 +44,62 @@ def test_validation_and_normalisation():
     assert normalise_order_number("２４０６１２－123456789012345") == "240612-123456789012345"
     assert is_valid_order_number("240612-123456789012345")
     assert not is_valid_order_number("12345")
+
+
+# -- personal numbers are not order numbers (issue 13, finding 4) ------------------------------------
+
+ID_NUMBER = "110101199003074514"  # check digit right, born 1990-03-07
+CARD = "6222020200001234562"  # 19-digit UnionPay debit card, passes Luhn
+
+
+def test_an_id_number_never_becomes_the_order_number():
+    text = "订单号 4512345678901234077，我身份证号 110101199003074514"
+    assert find_order_numbers(text) == ["4512345678901234077"]
+    assert find_order_number(text) == "4512345678901234077"  # not the last number: that is the ID
+    assert find_order_numbers(f"订单号{ID_NUMBER}") == []  # an ID even where an order number should be
+    assert find_order_numbers(ID_NUMBER, answering=True) == []
+
+
+def test_an_id_shaped_number_with_a_wrong_check_digit_stays_an_order_number_unless_called_an_id():
+    assert find_order_numbers("110101199003071234") == ["110101199003071234"]
+    assert find_order_numbers("身份证号：110101199003071234") == []
+
+
+def test_a_bank_card_counts_only_when_given_as_the_order_number():
+    assert find_order_numbers(f"钱退到我的卡{CARD}里就行") == []
+    assert find_order_numbers(f"银行卡 {CARD[:-1]}3") == []  # after card words, whatever the checksum
+    assert find_order_numbers(f"订单号{CARD}") == [CARD]
+    assert find_order_numbers(CARD, answering=True) == [CARD]  # the answer to "which order?"
+
+
+def test_full_width_digits_are_read_as_digits():
+    assert find_order_numbers("订单号４５１２３４５６７８９０１２３４５６７") == ["4512345678901234567"]
+    assert find_order_numbers("我的身份证１１０１０１１９９００３０７４５１４") == []
+    assert find_order_numbers("电话１３８１２３４５６７８") == []
+
+
+def _annotated_order_numbers() -> list[tuple[str, str]]:
+    """(message, order number) for every order number annotated in the NLU data and test sets."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    annotation = re.compile(r"\[([^\]]+)\]\((\w+)\)|\[([^\]]+)\]\{[^}]*\"entity\":\s*\"(\w+)\"[^}]*\}")
+    pairs = []
+    for path in [*sorted((root / "data" / "nlu").glob("*.yml")), *sorted((root / "tests" / "nlu").glob("*.yml"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line.startswith("- ") or "order_number" not in line:
+                continue
+            plain = annotation.sub(lambda m: m.group(1) or m.group(3), line[2:])
+            pairs += [(plain, m.group(1)) for m in annotation.finditer(line[2:]) if m.group(2) == "order_number"]
+    return pairs
+
+
+def test_no_real_order_number_in_the_nlu_data_is_refused():
+    """The measurement behind the ID and card rules (bot/domain/orders.py): every annotated order
+    number in data/nlu and tests/nlu is still found in its message."""
+    pairs = _annotated_order_numbers()
+    assert len(pairs) > 300
+    refused = [(text, number) for text, number in pairs if number not in find_order_numbers(text)]
+    assert refused == []

@@ -109,3 +109,21 @@ def test_intent_button_payloads_are_sent_as_written_and_text_still_gets_slot_val
     assert filled["text"] == "欢迎光临小店"
     assert filled["buttons"][0]["payload"] == '/inform{"expectation": "refund"}'
     assert errors == []
+
+
+def test_the_api_token_comes_from_the_environment_not_the_command_line():
+    from bot.config import load_settings
+    from bot.integrations.rasa_runner import with_auth_token
+    from bot.supervisor import services
+    from tests.unit.test_config import NO_FILE
+
+    args = ["run", "--model", "m.tar.gz", "--enable-api"]
+    assert with_auth_token(args, {"RASA_AUTH_TOKEN": "t0ken-from-env"}) == [*args, "--auth-token", "t0ken-from-env"]
+    assert with_auth_token(args, {}) == args
+    assert with_auth_token([*args, "--auth-token=given"], {"RASA_AUTH_TOKEN": "x"}) == [*args, "--auth-token=given"]
+    assert with_auth_token(["train"], {"RASA_AUTH_TOKEN": "x"}) == ["train"]
+    settings = load_settings({"RASA_AUTH_TOKEN": "rasa-secret-0123456789", "IDENTITY_SECRET": "id-0123456789abcdef",
+                              "ACTION_SERVER_TOKEN": "act-0123456789abcdef"}, env_file=NO_FILE)
+    for service in services(settings):
+        command = " ".join(service.command)
+        assert "rasa-secret" not in command and "act-0123" not in command and "id-0123" not in command

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
+import math
 from urllib.parse import quote, urlsplit
 
 from sanic import Blueprint, Request
@@ -74,6 +75,10 @@ def _login_fields(request: Request) -> tuple[str, str, str | None]:
     return name.strip(), password, next_path if isinstance(next_path, str) else None
 
 
+def _wait_text(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+
+
 @bp.post("/desk/login")
 @documented("Agent login; sets the desk_session cookie (HttpOnly, SameSite=Strict)", body=LoginForm,
             body_media_types=("application/json", "application/x-www-form-urlencoded"), responses={
@@ -88,19 +93,21 @@ async def login(request: Request):
     name, password, next_path = _login_fields(request)
     address = request.remote_addr or request.ip or "?"
     throttle: LoginThrottle = ctx.login_throttle
-    if throttle.blocked(name, address):
-        raise BadRequest("too_many_attempts", "登录失败次数过多，请 15 分钟后再试。", status=429)
+    wait = throttle.retry_after(name, address, ctx.clock())
+    if wait:
+        raise BadRequest("too_many_attempts", f"登录失败次数过多，请 {_wait_text(wait)}后再试。", status=429,
+                         retry_after=wait)
     agent = ctx.store.get_agent(name, with_hash=True)
     stored = agent["password_hash"] if agent else dummy_hash()
     ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, password, stored)
     if not ok or agent is None or not agent["active"]:
-        throttle.failed(name, address)
+        throttle.failed(name, address, ctx.clock())
         log.warning("desk: failed login for %r from %s", name[:64], address)
         if _is_form(request):
             target = f"/desk/login?error=invalid_credentials&next={quote(_safe_next(next_path), safe='')}"
             return redirect(target, status=303)
         raise BadRequest("invalid_credentials", "账号或密码不正确。", status=401)
-    throttle.succeeded(name)
+    throttle.succeeded(name, address)
     cookie, csrf_token = start_session(ctx.store, ctx.settings, agent["name"], ctx.clock())
     log.info("desk: %s logged in from %s", agent["name"], address)
     if _is_form(request):

@@ -46,7 +46,7 @@ PAGE_HEADERS = {
 # Only these fixed messages are ever shown for `?error=`: the query text itself is never echoed.
 LOGIN_ERRORS = {
     "invalid_credentials": "账号或密码不正确，请重新输入。",
-    "too_many_attempts": "登录失败次数过多，请 15 分钟后再试。",
+    "too_many_attempts": "登录失败次数过多，请稍后再试。",
     "session_expired": "登录已过期，请重新登录。",
 }
 LOGIN_NOTICES = {"logged_out": "已退出登录。"}
