@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import math
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,9 @@ from sqlalchemy import func, select
 
 from bot.domain.calendar import format_promise
 from bot.domain.promises import contact_promise
+from bot.domain.rating import parse_rating, rating_payload
+from bot.domain.taxonomy import ACTIVE_STATUSES as ACTIVE
+from bot.domain.taxonomy import DONE_STATUSES as DONE
 from bot.integrations.rasa_client import RasaUnavailable
 from bot.services.tickets import ticket_view
 from bot.store import schema
@@ -36,8 +38,6 @@ from bot.web.auth import COOKIE_NAME, session_token, token_hash
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("new", "open", "pending_customer")
-DONE = ("resolved", "closed")
 ONLINE_SECONDS = 300  # a desk request in the last five minutes counts as online
 RATING_WINDOW = timedelta(hours=24)  # a rating is accepted this long after the ticket was resolved
 COMMENT_WINDOW = timedelta(minutes=10)  # the message right after a button rating may be its comment
@@ -47,34 +47,9 @@ DEFAULT_MINUTES_PER_CUSTOMER = 4  # until there is history to measure
 CLAIM_SAMPLE_DAYS = 7
 
 RATING_PROMPT = "这次的服务您还满意吗？请点一个分数（1-5 分），也可以直接打字，比如「4分 处理得很快」。"
-RATING_BUTTONS = [{"title": title, "payload": f'/rate{{"rating": {score}}}'}
+RATING_BUTTONS = [{"title": title, "payload": rating_payload(score)}
                   for score, title in ((5, "5 非常满意"), (4, "4 满意"), (3, "3 一般"), (2, "2 不满意"),
                                        (1, "1 非常不满意"))]
-_RATING_PAYLOAD = re.compile(r'^/rate\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}\s*$')
-_RATING_NUMBER = re.compile(r"^\s*([1-5１-５])\s*(?:分|星|颗星)?\s*(?:$|[\s，,。.！!、:：;；~～]+(.*)$)", re.DOTALL)
-_RATING_WORDS = (("非常不满意", 1), ("非常满意", 5), ("很不满意", 1), ("不满意", 2), ("很满意", 5), ("满意", 4),
-                 ("太差", 1), ("很差", 1), ("一般", 3), ("还行", 3), ("还可以", 4), ("很好", 5))
-
-
-def parse_rating(text: str) -> tuple[int | None, str | None]:
-    """(score, comment) of a rating answer: a button payload, "4分 处理得很快", "非常满意"; else (None, None).
-
-    Strict on purpose: "3天了还没发货" is a complaint, not a 3."""
-    text = (text or "").strip()
-    match = _RATING_PAYLOAD.match(text)
-    if match:
-        return int(match.group(1)), None
-    match = _RATING_NUMBER.match(text)
-    if match:
-        score = int(match.group(1).translate(str.maketrans("１２３４５", "12345")))
-        comment = (match.group(2) or "").strip()
-        return score, comment or None
-    if len(text) <= 30:
-        for word, score in _RATING_WORDS:
-            if text.startswith(word):
-                return score, (text if len(text) > len(word) + 1 else None)
-    return None, None
-
 
 @dataclass(frozen=True)
 class QueueSpot:

@@ -22,7 +22,15 @@ from bot.domain.calendar import format_promise
 from bot.domain.privacy import mask_personal_data, mask_phone
 from bot.domain.promises import sla_policy
 from bot.domain.sla import compute_due_times, is_complex
-from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, category_of
+from bot.domain.taxonomy import (
+    ACTIVE_STATUSES,
+    CATEGORIES,
+    EXPECTATIONS,
+    ISSUE_TYPES,
+    PRIORITIES,
+    STATUSES,
+    category_of,
+)
 from bot.domain.triage import FLAG_LABELS_ZH, HIGH_FLAGS, SYSTEM_FLAGS, URGENT_FLAGS, max_priority, triage
 from bot.store import Store
 
@@ -154,7 +162,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def is_overdue(ticket: dict, now: datetime) -> bool:
     """Still open and past the first-response due time (unanswered) or the resolution due time."""
-    if ticket["status"] not in ("new", "open", "pending_customer"):
+    if ticket["status"] not in ACTIVE_STATUSES:
         return False
     unanswered = ticket["first_responded_at"] is None and now > ticket["first_response_due"]
     return unanswered or now > ticket["resolution_due"]

@@ -26,10 +26,9 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.domain.taxonomy import ACTIVE_STATUSES, DONE_STATUSES
 from bot.store import schema
 
-ACTIVE_STATUSES = ("new", "open", "pending_customer")
-DONE_STATUSES = ("resolved", "closed")
 PRIORITY_STEP_UP = {"normal": "high", "high": "urgent", "urgent": "urgent"}
 
 # Creation retries: a unique-key race (same idempotency key, first counter row of a day) or a

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionCheckProgress, ActionHandoff, ActionRecordRating, rating_from
+from actions.handoff import ActionCheckProgress, ActionHandoff, ActionRecordRating
 from tests.support.actions import (
     DOMAIN,
     SENDER,
@@ -287,13 +287,6 @@ async def test_a_button_rating_posts_no_payload_as_comment(csat_service):
                                    DOMAIN)
 
     assert not (csat_service.received[0].body.get("comment") or "").startswith("/")
-
-
-@pytest.mark.parametrize("text, entity_value, score", [
-    ("", 4, 4), ("", 4.0, 4), ("", 9, None), ("还行", None, 3), ("很满意 5分", None, 5), ("嗯", None, None),
-])
-def test_rating_from(text, entity_value, score):
-    assert rating_from(text, entity_value) == score
 
 
 async def test_handoff_after_a_submitted_complaint_points_to_it_instead_of_a_second_ticket(monkeypatch, tmp_path):

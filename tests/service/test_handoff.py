@@ -14,7 +14,6 @@ import pytest
 import requests
 import websockets
 
-from bot.services.handoff import parse_rating
 from tests.support.fake_rasa import FakeRasa, live_app
 from tests.support.live_app import AgentClient, LiveApp, ticket_body
 
@@ -142,16 +141,6 @@ def test_a_typed_rating_with_a_comment_in_one_message(live, rasa):
     say(live, session, "2分 等太久了")
     stored = live.store.get_ticket(ticket["id"])
     assert stored["csat"] == 2 and stored["csat_comment"] == "等太久了"
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("5", (5, None)), ("4分", (4, None)), ("５分！", (5, None)), ("3分，一般般", (3, "一般般")),
-    ('/rate{"rating": 1}', (1, None)), ("非常满意", (5, None)), ("不满意，太慢了", (2, "不满意，太慢了")),
-    ("3天了还没发货", (None, None)), ("4512345678901234567", (None, None)), ("我要投诉", (None, None)),
-    ("6分", (None, None)),
-])
-def test_what_counts_as_a_rating(text, expected):
-    assert parse_rating(text) == expected
 
 
 def test_unassigning_gives_the_conversation_back_to_the_assistant(live, rasa):

@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from bot.domain.calendar import format_promise
 from bot.domain.identity import verify_customer
 from bot.domain.promises import contact_promise
+from bot.domain.taxonomy import ACTIVE_STATUSES
 from bot.integrations.rasa_client import RasaUnavailable
 from bot.services.tickets import NewTicket, open_ticket, ticket_view
 from bot.web.events import HubClosed
@@ -45,7 +46,6 @@ RECENT_RESULTS = 5000  # answers remembered per process, so a resent message is 
 # What a customer may see of a stored message's meta (no agent login names, no internal notes).
 PUBLIC_META = ("kind", "display_name", "client_id", "button_title", "mode")
 PRIVATE_METADATA = ("customer_ref", "customer_token")
-ACTIVE = ("new", "open", "pending_customer")
 WS_IDLE_SECONDS = 25
 
 
@@ -127,7 +127,7 @@ def record_for_triage(ctx, session_id: str, text: str, customer_ref: str | None)
             idempotency_key=key, issue_type="other_complaint", description=text, session_id=session_id,
             customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system"),
             now=now, hub=ctx.events, notifier=ctx.notifier)
-        if created or ticket["status"] in ACTIVE:
+        if created or ticket["status"] in ACTIVE_STATUSES:
             return ticket, created
     return ticket, False  # type: ignore[return-value] - nine resolved degraded tickets in one day
 

@@ -18,6 +18,7 @@ from bot.web.auth import (
     LoginThrottle,
     authenticate,
     clear_session_cookie,
+    safe_next,
     session_token,
     set_session_cookie,
     start_session,
@@ -36,13 +37,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _is_form(request: Request) -> bool:
     return (request.content_type or "").startswith(FORM_TYPES)
-
-
-def _safe_next(value: str | None) -> str:
-    """Only a path on this site: never `//evil.example` or `https://…` (open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 512:
-        return "/desk"
-    return value
 
 
 def _same_origin(request: Request) -> bool:
@@ -87,14 +81,14 @@ async def login(request: Request):
         throttle.failed(name, address)
         log.warning("desk: failed login for %r from %s", name[:64], address)
         if _is_form(request):
-            target = f"/desk/login?error=invalid_credentials&next={quote(_safe_next(next_path), safe='')}"
+            target = f"/desk/login?error=invalid_credentials&next={quote(safe_next(next_path), safe='')}"
             return redirect(target, status=303)
         raise BadRequest("invalid_credentials", "账号或密码不正确。", status=401)
     throttle.succeeded(name)
     cookie, csrf_token = start_session(ctx.store, ctx.settings, agent["name"], ctx.clock())
     log.info("desk: %s logged in from %s", agent["name"], address)
     if _is_form(request):
-        response = redirect(_safe_next(next_path), status=303)
+        response = redirect(safe_next(next_path), status=303)
     else:
         response = json({"agent": {"name": agent["name"], "display_name": agent["display_name"]},
                          "csrf_token": csrf_token})

@@ -20,9 +20,9 @@ from sanic.response import HTTPResponse, file, json, redirect
 from sanic.response import html as html_response
 
 from bot.domain.suggestions import suggestions_for_ticket
-from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
+from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, TICKET_ID
 from bot.domain.triage import FLAG_LABELS_ZH
-from bot.web.auth import Caller, authenticate
+from bot.web.auth import Caller, authenticate, safe_next
 from bot.web.http import BadRequest
 
 bp = Blueprint("desk_pages")
@@ -31,7 +31,6 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
 ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*\.(css|js|svg|png|ico)$")
 ASSET_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
                "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon"}
-TICKET_ID = re.compile(r"^TK-\d{8}-\d{4,}$")
 PAGE_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -100,15 +99,9 @@ def _to_login(request: Request) -> HTTPResponse:
     return redirect(f"/desk/login?next={quote(here[:500], safe='')}", status=303)
 
 
-def _safe_next(value: str | None) -> str:
-    if not value or not value.startswith("/desk") or value.startswith("//") or "\\" in value or len(value) > 500:
-        return "/desk"
-    return value
-
-
 @bp.get("/desk/login")
 async def login_page(request: Request):
-    next_path = _safe_next(request.args.get("next"))
+    next_path = safe_next(request.args.get("next"))
     if _agent(request) is not None:
         return redirect(next_path, status=303)
     error = LOGIN_ERRORS.get(request.args.get("error") or "", "")

@@ -16,7 +16,7 @@ from sanic.response import json, raw
 
 from bot.domain.orders import normalise_order_number
 from bot.domain.privacy import mask_message
-from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
+from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, TICKET_ID
 from bot.services.tickets import (
     ORDER_NUMBER_STATUSES,
     RISK_FLAGS,
@@ -41,7 +41,6 @@ MAX_EXPORT_DAYS = 366
 MAX_SUBMISSION_AGE = timedelta(days=30)
 MAX_PAGE = 500
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
-TICKET_ID = re.compile(r"^TK-\d{8}-\d{4,}$")
 CHANNEL = re.compile(r"^[a-z0-9_\-]{1,32}$")
 ORDER_NUMBER = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
 PHONE = re.compile(r"^\+?[\d\s\-]{5,24}$")
