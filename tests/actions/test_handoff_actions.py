@@ -144,7 +144,7 @@ async def test_handoff_without_a_form_uses_the_customers_words(monkeypatch, tmp_
 # -- progress ---------------------------------------------------------------------------------------------
 
 def progress_ticket(**fields) -> dict:
-    """A ticket as GET /api/progress returns it (bot/services/tickets.py `customer_view`)."""
+    """A ticket as GET /api/progress returns it (bot/services/tickets/views.py `customer_view`)."""
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     ticket = {"id": TICKET, "status": "new", "status_label": "待处理", "issue_type": "logistics_delay",
               "issue_type_label": "物流延误", "expectation": "expedite", "order_number": TAOBAO,

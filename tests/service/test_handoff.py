@@ -87,7 +87,7 @@ def test_writing_to_an_agent_who_is_away_gets_one_notice_not_silence(live, rasa)
     session = "s-away"
     ticket = open_ticket_for(live, session)
     AgentClient(live, "lily").call("PATCH", f"/api/tickets/{ticket['id']}", json={"assignee": "lily"})
-    live.app.ctx.handoff._seen.clear()  # lily has left the desk
+    live.app.ctx.handoff.presence._seen.clear()  # lily has left the desk
     first = say(live, session, "有人吗").json()
     assert first["mode"] == "human" and "暂时不在电脑前" in first["replies"][0]["text"]
     assert say(live, session, "我等着").json()["replies"] == []  # once, not after every line
@@ -160,7 +160,7 @@ def test_a_resume_that_did_not_reach_rasa_is_sent_before_the_next_message(live, 
     lily = AgentClient(live, "lily")
     lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"assignee": "lily"})
     wait_for(lambda: rasa.events_for(session) == ["pause"])
-    live.app.ctx.handoff.loop = None  # as if the process stopped before telling Rasa
+    live.app.ctx.handoff.control.loop = None  # as if the process stopped before telling Rasa
     lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved"})
     assert rasa.events_for(session) == ["pause"]
     say(live, session, "好的")
@@ -225,7 +225,7 @@ def test_a_queued_customer_goes_back_to_the_assistant_when_every_agent_left(live
     lily = AgentClient(live, "lily")
     lily.call("GET", "/api/me")
     assert say(live, "s-left", "转人工").json()["queue"]["position"] == 1
-    live.app.ctx.handoff._seen.clear()  # five quiet minutes later
+    live.app.ctx.handoff.presence._seen.clear()  # five quiet minutes later
     answer = say(live, "s-left", "人呢").json()
     assert answer["mode"] == "bot" and "不在线" in answer["replies"][0]["text"]
 

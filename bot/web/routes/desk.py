@@ -1,4 +1,5 @@
-"""The agents' side of the API: log in and out, who am I, the agent list, live events (SSE).
+"""The agents' side of the API: log in and out, who am I, the agent list, live events (SSE), and
+the middleware that notes which agents are online.
 
 The desk's pages are built on these: after `POST /desk/login` the browser holds the session
 cookie, reads its CSRF token from `GET /api/me` and listens to `GET /api/desk/events`.
@@ -15,6 +16,7 @@ from sanic.response import json, redirect
 
 from bot.domain.privacy import mask_message
 from bot.web.auth import (
+    COOKIE_NAME,
     LoginThrottle,
     authenticate,
     clear_session_cookie,
@@ -124,6 +126,32 @@ async def list_agents(request: Request):
     agents = request.app.ctx.store.list_agents()
     return json({"agents": [{"name": a["name"], "display_name": a["display_name"], "active": a["active"]}
                             for a in agents]})
+
+
+async def note_agents_online(request: Request) -> None:
+    """Request middleware (every route): a logged-in agent's request marks them online, an open
+    event stream keeps them online, logging out ends it (bot.services.handoff.presence)."""
+    if not request.cookies.get(COOKIE_NAME):
+        return
+    token = session_token(request)
+    if token is None:
+        return
+    ctx = request.app.ctx
+    found = ctx.store.agent_for_session(token_hash(token), ctx.clock())
+    if found is None:
+        return
+    name, presence = found[0]["name"], ctx.handoff.presence
+    if request.path == "/desk/logout":
+        presence.logged_out(name)
+        return
+    presence.seen(name)
+    if request.path == "/api/desk/events":
+        presence.stream_opened(name, id(request), lambda: _still_open(request))
+
+
+def _still_open(request: Request) -> bool:
+    transport = getattr(request, "transport", None)
+    return transport is not None and not transport.is_closing()
 
 
 def sse_frame(event: Event) -> str:

@@ -206,12 +206,6 @@ def _transcript(store, ticket: dict) -> list[dict]:
     return [mask_message(m) for m in store.list_messages(ticket["session_id"], limit=5000)]
 
 
-def _publish_update(request: Request, ticket: dict, changes: list[dict]) -> None:
-    ctx = request.app.ctx
-    ctx.events.publish("ticket_updated", {"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz),
-                                          "changes": changes})
-
-
 # -- machine and agent endpoints -------------------------------------------------------------------
 
 @bp.post("/api/tickets")
@@ -321,11 +315,9 @@ async def update_ticket(request: Request, ticket_id: str):
     if "note" in body:
         note = string_field(body, "note", required=True, max_chars=MAX_NOTE_CHARS).strip()
     try:
-        ticket, written = ctx.store.update_ticket(ticket_id, changes, caller.name, now_utc(request), note=note)
+        ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, now=now_utc(request))
     except TicketNotFound:
         raise _not_found() from None
-    if written:
-        _publish_update(request, ticket, written)
     return json({"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz), "changes": written})
 
 
@@ -337,14 +329,12 @@ async def reply_to_customer(request: Request, ticket_id: str):
     text = string_field(json_object(request), "text", required=True, max_chars=ctx.settings.max_message_chars)
     now = now_utc(request)
     try:
-        ticket, message = ctx.store.add_reply(ticket_id, text.strip(), caller.name, now,
-                                              display_name=caller.display_name)
+        ticket, message = ctx.tickets.reply(ticket_id, text.strip(), caller.name, display_name=caller.display_name,
+                                            now=now)
     except TicketNotFound:
         raise _not_found() from None
     except NoConversation:
         raise BadRequest("no_conversation", "这个工单没有在线会话，无法在这里回复顾客。", status=409) from None
-    ctx.events.publish("message", {"session_id": ticket["session_id"], "ticket_id": ticket_id, "message": message})
-    _publish_update(request, ticket, [{"action": "replied", "details": {"message_id": message["id"]}}])
     return json({"message": message, "ticket": ticket_view(ticket, now, ctx.settings.tz)}, status=201)
 
 
@@ -390,10 +380,9 @@ async def rate_ticket(request: Request, ticket_id: str):
     comment = string_field(body, "comment", required=False, max_chars=MAX_CSAT_COMMENT_CHARS)
     now = now_utc(request)
     try:
-        ticket = ctx.store.set_csat(ticket_id, session_id, score, (comment or "").strip() or None, now)
+        ticket = ctx.tickets.rate(ticket_id, session_id, score, (comment or "").strip() or None, now=now)
     except TicketNotFound:
         raise _not_found() from None
-    _publish_update(request, ticket, [{"action": "csat", "details": {"score": score}}])
     return json({"ticket": _customer_view(ctx, ticket, now)})
 
 
