@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,9 +13,9 @@ from actions.clients.tickets import ticket_client
 from actions.common import latest_text, settings, signed_customer, template_safe
 from actions.submission import reset_form_slots, ticket_payload
 from bot.domain.promises import contact_promise
-from bot.domain.taxonomy import ISSUE_TYPES, STATUSES
+from bot.domain.rating import rating_from
+from bot.domain.taxonomy import ISSUE_TYPES, STATUSES, TICKET_ID_IN_TEXT
 
-TICKET_ID = re.compile(r"TK-\d{8}-\d{4}", re.IGNORECASE)
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +70,7 @@ class ActionCheckProgress(Action):
         return "action_check_progress"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        match = TICKET_ID.search(latest_text(tracker))
+        match = TICKET_ID_IN_TEXT.search(latest_text(tracker))
         ticket_id = match.group(0).upper() if match else None
         customer = signed_customer(tracker)
         if customer is None:
@@ -91,23 +90,6 @@ class ActionCheckProgress(Action):
             lines = "\n".join(_describe(t) for t in tickets[:5])
             dispatcher.utter_message(response="utter_progress_found", tickets=template_safe(lines))
         return []
-
-
-_RATING = re.compile(r"([1-5１-５])\s*(分|星)?")
-_WORDS = (("非常满意", 5), ("很满意", 5), ("满意", 4), ("还行", 3), ("一般", 3), ("不满意", 2), ("很差", 1),
-          ("太差", 1), ("非常不满意", 1))
-
-
-def rating_from(text: str, entity_value: Any = None) -> int | None:
-    if isinstance(entity_value, int | float) and 1 <= int(entity_value) <= 5:
-        return int(entity_value)
-    match = _RATING.search(text or "")
-    if match:
-        return int(match.group(1).translate(str.maketrans("１２３４５", "12345")))
-    for word, score in sorted(_WORDS, key=lambda w: -len(w[0])):
-        if word in (text or ""):
-            return score
-    return None
 
 
 def _comment(text: str) -> str | None:

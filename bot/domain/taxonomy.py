@@ -1,7 +1,9 @@
 """The complaint taxonomy and customer expectations: the single source of truth.
 
 Intent names of the NLU (`complain_<issue_type>`) map here; actions, the desk and the statistics
-all read labels from this module so the Chinese wording stays consistent.
+all read labels from this module so the Chinese wording stays consistent. The ticket vocabulary
+lives here too: priorities, statuses (and which of them are still active or done) and the shape
+of a ticket id.
 """
 from __future__ import annotations
 
@@ -52,6 +54,16 @@ PRIORITIES: dict[str, str] = {"urgent": "紧急", "high": "高", "normal": "普�
 STATUSES: dict[str, str] = {
     "new": "待处理", "open": "处理中", "pending_customer": "等待顾客回复",
     "resolved": "已解决", "closed": "已关闭"}
+# Someone still owes the customer something; the due times run, a claimed one is with a person.
+ACTIVE_STATUSES: tuple[str, ...] = ("new", "open", "pending_customer")
+# Finished: a rating may be asked for, a reopening sets it active again.
+DONE_STATUSES: tuple[str, ...] = ("resolved", "closed")
+
+# `TK-YYYYMMDD-NNNN`: the creation day in the shop's zone and that day's number (a day's
+# 10 000th ticket gets a fifth digit).
+TICKET_ID_PATTERN = r"TK-\d{8}-\d{4,}"
+TICKET_ID = re.compile(rf"^{TICKET_ID_PATTERN}$")  # a whole id (upper-case it first)
+TICKET_ID_IN_TEXT = re.compile(TICKET_ID_PATTERN, re.IGNORECASE)  # an id inside a customer's message
 
 COMPLAINT_INTENT_PREFIX = "complain_"
 _INTENT_TO_ISSUE = {f"{COMPLAINT_INTENT_PREFIX}{k}": k for k in ISSUE_TYPES}

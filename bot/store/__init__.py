@@ -4,6 +4,7 @@ SQLAlchemy Core on a SQLite file by default (`var/desk.sqlite3`) or PostgreSQL v
 The schema is versioned by `bot.store.migrations`; `open_store()` migrates on start.
 """
 from bot.store.db import Store, open_store
-from bot.store.tickets import NoConversation, TicketFilter, TicketNotFound
+from bot.store.queries import TicketFilter
+from bot.store.tickets import NoConversation, TicketNotFound
 
 __all__ = ["NoConversation", "Store", "TicketFilter", "TicketNotFound", "open_store"]

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
-from bot.store.tickets import aware_utc, naive_utc
+from bot.store.rows import aware_utc, naive_utc
 
 
 class AgentExists(ValueError):

@@ -1,26 +1,26 @@
-"""The Store: one engine, small methods named after what the shop does with the data."""
+"""The Store: one engine, small methods named after what the shop does with the data.
+
+`Store` gathers the method groups of this package: tickets (bot.store.tickets), finding tickets
+(bot.store.queries), the CSV export (bot.store.exports), the conversation log
+(bot.store.conversations) and agents (bot.store.agents). `open_store(url)` connects and migrates.
+"""
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from bot.private_files import private_sqlite_file
-from bot.store import schema
 from bot.store.agents import AgentStore
+from bot.store.conversations import ConversationStore
+from bot.store.exports import TicketExport
 from bot.store.migrations import migrate
+from bot.store.queries import TicketQueries
 from bot.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _make_engine(url: str) -> Engine:
@@ -49,60 +49,12 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-class Store(TicketStore, AgentStore):
-    """The database of the bot service; ticket and agent methods come from the mixins."""
+class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore):
+    """The database of the bot service; its methods come from the mixins above."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._message_listeners: list[Callable[[str, dict], None]] = []
-
-    def on_message(self, listener: Callable[[str, dict], None]) -> None:
-        """Calls `listener(session_id, message)` after each `append_message` (the desk's live view
-        of customer and bot messages); a failing listener is logged, never the caller's problem."""
-        self._message_listeners.append(listener)
-
-    # -- conversation log -------------------------------------------------------------------
-    def append_message(self, session_id: str, sender: str, text: str,
-                       buttons: list[dict] | None = None, meta: dict[str, Any] | None = None) -> int:
-        return self.append_messages(session_id, [(sender, text, buttons, meta)])[0]
-
-    def append_messages(self, session_id: str,
-                        items: list[tuple[str, str, list[dict] | None, dict[str, Any] | None]]) -> list[int]:
-        """Stores (sender, text, buttons, meta) messages in one transaction; returns their ids."""
-        created_at = utcnow()
-        ids: list[int] = []
-        with self.engine.begin() as conn:
-            for sender, text, buttons, meta in items:
-                result = conn.execute(schema.chat_messages.insert().values(
-                    session_id=session_id, sender=sender, text=text,
-                    buttons=json.dumps(buttons, ensure_ascii=False) if buttons else None,
-                    meta=json.dumps(meta, ensure_ascii=False) if meta else None,
-                    created_at=created_at))
-                ids.append(int(result.inserted_primary_key[0]))
-        for message_id, (sender, text, buttons, meta) in zip(ids, items, strict=True):
-            if not self._message_listeners:
-                break
-            message = {"id": message_id, "sender": sender, "text": text, "buttons": buttons or [], "meta": meta or {},
-                       "created_at": created_at.replace(tzinfo=timezone.utc).isoformat()}
-            for listener in self._message_listeners:
-                try:
-                    listener(session_id, message)
-                except Exception:  # noqa: BLE001 - a live view must never lose a customer's message
-                    log.exception("message listener failed")
-        return ids
-
-    def list_messages(self, session_id: str, after_id: int = 0, limit: int = 500) -> list[dict]:
-        table = schema.chat_messages
-        query = (select(table).where(table.c.session_id == session_id, table.c.id > after_id)
-                 .order_by(table.c.id).limit(limit))
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [{
-            "id": row["id"], "sender": row["sender"], "text": row["text"],
-            "buttons": json.loads(row["buttons"]) if row["buttons"] else [],
-            "meta": json.loads(row["meta"]) if row["meta"] else {},
-            "created_at": row["created_at"].replace(tzinfo=timezone.utc).isoformat(),
-        } for row in rows]
 
     def close(self) -> None:
         self.engine.dispose()

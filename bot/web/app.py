@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.integrations.notify import Notifier
 from bot.integrations.rasa_client import RasaClient
 from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_loop
+from bot.services.handoff import Handoff
+from bot.services.tickets import TicketService
 from bot.store import Store, open_store
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
@@ -39,15 +41,20 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.notifier = Notifier.from_settings(settings)  # optional webhook
     app.ctx.login_throttle = LoginThrottle(app.ctx.store)  # failed logins persist in the database
     app.ctx.clock = lambda: datetime.now(timezone.utc)  # replaceable in tests
+    # Every ticket change goes through here: written, announced on the hub, notified.
+    app.ctx.tickets = TicketService(app.ctx.store, settings, hub=app.ctx.events, notifier=app.ctx.notifier,
+                                    clock=lambda: app.ctx.clock())
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
-    from bot.services.handoff import install as install_handoff
     from bot.web import openapi
     from bot.web.routes import chat, desk, desk_pages, health, stats, tickets, widget
     from bot.web.routes.chat_contract import describe_chat_routes
 
-    chat.install(app)  # rate limiter and per-session chat state
-    install_handoff(app)  # bot ↔ human: pause/resume in Rasa, live queue, presence, ratings
+    chat.install(app)  # the message pipeline (bot.services.conversation)
+    # Bot ↔ human: presence, live queue, pause/resume in Rasa, ratings, reactions to ticket changes.
+    app.ctx.handoff = Handoff(app.ctx)
+    app.ctx.events.on_publish(app.ctx.handoff.reactions.on_event)
+    app.register_middleware(desk.note_agents_online, "request")
     stats.install(app)  # early warnings and the daily digest to the team's webhook
 
     app.blueprint(health.bp)
@@ -87,12 +94,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         return json({"error": "http_error" if status < 500 else "server_error", "message": message}, status=status)
 
     @app.after_server_start
-    async def _start_escalation(app, loop):
+    async def _start_background(app, loop):
+        app.ctx.handoff.control.started(loop)  # Rasa is paused and resumed from the server's loop
         app.ctx.escalation_task = loop.create_task(run_escalation_loop(app, app.ctx.escalation_interval))
 
     @app.before_server_stop
     async def _stop_background(app, _loop):
         app.ctx.events.shutdown()  # ends open SSE streams so the server can stop at once
+        app.ctx.handoff.control.stopping()
         task = getattr(app.ctx, "escalation_task", None)
         if task is not None:
             task.cancel()

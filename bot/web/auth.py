@@ -8,6 +8,7 @@
   cookie must also carry the session's CSRF token in the `X-CSRF-Token` header or a
   `csrf_token` form field. SameSite=Strict already stops most cross-site posts; the token also
   covers old browsers and same-site subdomains.
+- After logging in, `safe_next` decides where the agent goes: only ever a desk page.
 
 No or wrong credentials → 401; valid credentials of a kind the endpoint does not accept → 403.
 """
@@ -40,6 +41,14 @@ class Caller:
     @property
     def is_agent(self) -> bool:
         return self.kind == "agent"
+
+
+def safe_next(value: str | None) -> str:
+    """Where to send an agent after logging in: a desk page of this site, else `/desk`. Never
+    `//evil.example`, `https://…` or a path outside the desk (open redirect)."""
+    if not value or not value.startswith("/desk") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return "/desk"
+    return value
 
 
 def unauthorized() -> BadRequest:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionCheckProgress, ActionHandoff, ActionRecordRating, rating_from
+from actions.handoff import ActionCheckProgress, ActionHandoff, ActionRecordRating
 from tests.support.actions import (
     DOMAIN,
     SENDER,
@@ -157,7 +157,7 @@ async def test_handoff_without_a_form_uses_the_customers_words(monkeypatch, tmp_
 # -- progress ---------------------------------------------------------------------------------------------
 
 def progress_ticket(**fields) -> dict:
-    """A ticket as GET /api/progress returns it (bot/services/tickets.py `customer_view`)."""
+    """A ticket as GET /api/progress returns it (bot/services/tickets/views.py `customer_view`)."""
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     ticket = {"id": TICKET, "status": "new", "status_label": "待处理", "issue_type": "logistics_delay",
               "issue_type_label": "物流延误", "expectation": "expedite", "order_number": TAOBAO,
@@ -319,13 +319,6 @@ async def test_a_button_rating_posts_no_payload_as_comment(csat_service):
                                    DOMAIN)
 
     assert not (csat_service.received[0].body.get("comment") or "").startswith("/")
-
-
-@pytest.mark.parametrize("text, entity_value, score", [
-    ("", 4, 4), ("", 4.0, 4), ("", 9, None), ("还行", None, 3), ("很满意 5分", None, 5), ("嗯", None, None),
-])
-def test_rating_from(text, entity_value, score):
-    assert rating_from(text, entity_value) == score
 
 
 async def test_handoff_after_a_submitted_complaint_points_to_it_instead_of_a_second_ticket(monkeypatch, tmp_path):

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.services.escalation import escalate_overdue
-from bot.services.tickets import NewTicket, open_ticket
+from bot.services.tickets import NewTicket, TicketService, open_ticket
 from bot.store import open_store
 from bot.web.events import EventHub
 from tests.support.live_app import LiveApp, Receiver, database_url, make_settings
@@ -67,10 +66,11 @@ def test_due_times_follow_the_business_calendar(store, settings):
 
 def test_overdue_ticket_is_escalated_once(store, settings):
     hub, notifier = EventHub(), RecordingNotifier()
+    tickets = TicketService(store, settings, hub=hub, notifier=notifier)
     ticket, _ = open_ticket(store, settings, new("late"), now=MONDAY_10)
-    assert escalate_overdue(store, MONDAY_10 + timedelta(minutes=14), hub=hub, notifier=notifier) == []
+    assert tickets.escalate_overdue(MONDAY_10 + timedelta(minutes=14)) == []
     later = MONDAY_10 + timedelta(minutes=16)
-    escalated = escalate_overdue(store, later, hub=hub, notifier=notifier)
+    escalated = tickets.escalate_overdue(later)
     assert [t["id"] for t in escalated] == [ticket["id"]]
     stored = store.get_ticket(ticket["id"])
     assert stored["priority"] == "high" and stored["escalated_at"] == later
@@ -80,7 +80,7 @@ def test_overdue_ticket_is_escalated_once(store, settings):
     assert notifier.sent == [("overdue", ticket["id"])]
     assert [e.kind for e in hub.since(0)] == ["ticket_updated"]
     # Once only: later passes leave it alone, also past the resolution due time.
-    assert escalate_overdue(store, later + timedelta(days=3), hub=hub, notifier=notifier) == []
+    assert tickets.escalate_overdue(later + timedelta(days=3)) == []
     assert store.get_ticket(ticket["id"])["priority"] == "high"
     assert len(notifier.sent) == 1
 
@@ -88,8 +88,8 @@ def test_overdue_ticket_is_escalated_once(store, settings):
 def test_answered_tickets_wait_for_the_resolution_due_time(store, settings):
     ticket, _ = open_ticket(store, settings, new("answered"), now=MONDAY_10)
     store.add_reply(ticket["id"], "您好，正在处理", "lily", MONDAY_10 + timedelta(minutes=3))
-    assert escalate_overdue(store, MONDAY_10 + timedelta(hours=2)) == []
-    escalated = escalate_overdue(store, MONDAY_10 + timedelta(hours=25))
+    assert TicketService(store, settings).escalate_overdue(MONDAY_10 + timedelta(hours=2)) == []
+    escalated = TicketService(store, settings).escalate_overdue(MONDAY_10 + timedelta(hours=25))
     assert [t["id"] for t in escalated] == [ticket["id"]]
     assert store.list_events(ticket["id"])[-1]["details"]["reason"] == "resolution"
 
@@ -98,7 +98,7 @@ def test_resolved_tickets_are_never_escalated_and_urgent_stays_urgent(store, set
     done, _ = open_ticket(store, settings, new("done"), now=MONDAY_10)
     store.update_ticket(done["id"], {"status": "resolved"}, "lily", MONDAY_10 + timedelta(minutes=1))
     urgent, _ = open_ticket(store, settings, new("urgent", "再不处理我就曝光你们"), now=MONDAY_10)
-    escalated = escalate_overdue(store, MONDAY_10 + timedelta(days=5))
+    escalated = TicketService(store, settings).escalate_overdue(MONDAY_10 + timedelta(days=5))
     assert [t["id"] for t in escalated] == [urgent["id"]]
     assert store.get_ticket(urgent["id"])["priority"] == "urgent"
     assert store.get_ticket(done["id"])["escalated_at"] is None

@@ -44,3 +44,23 @@ def test_importing_the_domain_loads_no_io_library():
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_is_over_400_lines(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bot" / "services").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_services_do_not_reach_into_the_web_layer(path):
+    """Dependencies point inwards: web → services → store and domain. A service that imported
+    Sanic or bot.web could not run outside a request (scripts, the escalation loop, tests)."""
+    web = {name for name in _imported_modules(path) if name.split(".")[0] == "sanic"
+           or name == "bot.web" or name.startswith("bot.web.")}
+    assert not web

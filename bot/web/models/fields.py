@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 
 from pydantic.fields import FieldInfo
 
+from bot.domain.taxonomy import TICKET_ID  # one definition for the whole project
+
 NO_CONTROL_CHARS = re.compile(r"^[^\x00-\x1f\x7f]+$")
 SESSION_ID = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
-TICKET_ID = re.compile(r"^TK-\d{8}-\d{4,}$")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DIGITS = re.compile(r"[0-9]+")  # fullmatch: no sign, no spaces, no trailing newline
 

@@ -1,4 +1,5 @@
-"""The agents' side of the API: log in and out, who am I, the agent list, live events (SSE).
+"""The agents' side of the API: log in and out, who am I, the agent list, live events (SSE), and
+the middleware that notes which agents are online.
 
 The desk's pages are built on these: after `POST /desk/login` the browser holds the session
 cookie, reads its CSRF token from `GET /api/me` and listens to `GET /api/desk/events`.
@@ -16,10 +17,12 @@ from sanic.response import json, redirect
 
 from bot.domain.privacy import mask_message
 from bot.web.auth import (
+    COOKIE_NAME,
     Caller,
     LoginThrottle,
     authenticate,
     clear_session_cookie,
+    safe_next,
     session_token,
     set_session_cookie,
     start_session,
@@ -41,13 +44,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _is_form(request: Request) -> bool:
     return (request.content_type or "").startswith(FORM_TYPES)
-
-
-def _safe_next(value: str | None) -> str:
-    """Only a path on this site: never `//evil.example` or `https://…` (open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 512:
-        return "/desk"
-    return value
 
 
 def _same_origin(request: Request) -> bool:
@@ -104,14 +100,14 @@ async def login(request: Request):
         throttle.failed(name, address, ctx.clock())
         log.warning("desk: failed login for %r from %s", name[:64], address)
         if _is_form(request):
-            target = f"/desk/login?error=invalid_credentials&next={quote(_safe_next(next_path), safe='')}"
+            target = f"/desk/login?error=invalid_credentials&next={quote(safe_next(next_path), safe='')}"
             return redirect(target, status=303)
         raise BadRequest("invalid_credentials", "账号或密码不正确。", status=401)
     throttle.succeeded(name, address)
     cookie, csrf_token = start_session(ctx.store, ctx.settings, agent["name"], ctx.clock())
     log.info("desk: %s logged in from %s", agent["name"], address)
     if _is_form(request):
-        response = redirect(_safe_next(next_path), status=303)
+        response = redirect(safe_next(next_path), status=303)
     else:
         response = json({"agent": {"name": agent["name"], "display_name": agent["display_name"]},
                          "csrf_token": csrf_token})
@@ -150,6 +146,32 @@ async def list_agents(request: Request):
     agents = request.app.ctx.store.list_agents()
     return json({"agents": [{"name": a["name"], "display_name": a["display_name"], "active": a["active"]}
                             for a in agents]})
+
+
+async def note_agents_online(request: Request) -> None:
+    """Request middleware (every route): a logged-in agent's request marks them online, an open
+    event stream keeps them online, logging out ends it (bot.services.handoff.presence)."""
+    if not request.cookies.get(COOKIE_NAME):
+        return
+    token = session_token(request)
+    if token is None:
+        return
+    ctx = request.app.ctx
+    found = ctx.store.agent_for_session(token_hash(token), ctx.clock())
+    if found is None:
+        return
+    name, presence = found[0]["name"], ctx.handoff.presence
+    if request.path == "/desk/logout":
+        presence.logged_out(name)
+        return
+    presence.seen(name)
+    if request.path == "/api/desk/events":
+        presence.stream_opened(name, id(request), lambda: _still_open(request))
+
+
+def _still_open(request: Request) -> bool:
+    transport = getattr(request, "transport", None)
+    return transport is not None and not transport.is_closing()
 
 
 def sse_frame(event: Event) -> str:

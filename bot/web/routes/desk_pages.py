@@ -20,12 +20,12 @@ from sanic.response import HTTPResponse, file, json, redirect
 from sanic.response import html as html_response
 
 from bot.domain.suggestions import suggestions_for_ticket
-from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
+from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, TICKET_ID
 from bot.domain.triage import FLAG_LABELS_ZH
-from bot.web.auth import Caller, authenticate
+from bot.web.auth import Caller, authenticate, safe_next
 from bot.web.contract import AGENT, AGENT_PAGE, HTML_PAGE, TO_LOGIN, Reply, documented, operation
 from bot.web.http import BadRequest
-from bot.web.models.fields import TICKET_ID, TicketId
+from bot.web.models.fields import TicketId
 from bot.web.models.views import Suggestions
 
 bp = Blueprint("desk_pages")
@@ -102,12 +102,6 @@ def _to_login(request: Request) -> HTTPResponse:
     return redirect(f"/desk/login?next={quote(here[:500], safe='')}", status=303)
 
 
-def _safe_next(value: str | None) -> str:
-    if not value or not value.startswith("/desk") or value.startswith("//") or "\\" in value or len(value) > 500:
-        return "/desk"
-    return value
-
-
 @bp.get("/desk/login")
 @documented("The desk's login page (HTML); `error` and `next` as left by a failed form login", responses={
     200: HTML_PAGE, 303: Reply(description="already logged in: to `next`", media_type="")}, parameters=(
@@ -115,7 +109,7 @@ def _safe_next(value: str | None) -> str:
     {"name": "error", "in": "query", "schema": {"type": "string", "enum": list(LOGIN_ERRORS)}},
     {"name": "notice", "in": "query", "schema": {"type": "string", "enum": list(LOGIN_NOTICES)}}))
 async def login_page(request: Request):
-    next_path = _safe_next(request.args.get("next"))
+    next_path = safe_next(request.args.get("next"))
     if _agent(request) is not None:
         return redirect(next_path, status=303)
     error = LOGIN_ERRORS.get(request.args.get("error") or "", "")

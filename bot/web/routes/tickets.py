@@ -15,7 +15,7 @@ from sanic import Blueprint, Request
 from sanic.response import json, raw
 
 from bot.domain.privacy import mask_message
-from bot.services.tickets import customer_view, event_view, open_ticket, ticket_view
+from bot.services.tickets import customer_view, event_view, ticket_view
 from bot.store import NoConversation, TicketFilter, TicketNotFound
 from bot.store.tickets import day_bounds
 from bot.web.auth import Caller
@@ -60,12 +60,6 @@ def _transcript(store, ticket: dict) -> list[dict]:
     return [mask_message(m) for m in store.list_messages(ticket["session_id"], limit=5000)]
 
 
-def _publish_update(request: Request, ticket: dict, changes: list[dict]) -> None:
-    ctx = request.app.ctx
-    ctx.events.publish("ticket_updated", {"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz),
-                                          "changes": changes})
-
-
 # -- machine and agent endpoints -------------------------------------------------------------------
 
 @bp.post("/api/tickets")
@@ -74,8 +68,7 @@ def _publish_update(request: Request, ticket: dict, changes: list[dict]) -> None
 async def create_ticket(request: Request, caller: Caller, body: NewTicketBody):
     ctx = request.app.ctx
     now = now_utc(request)
-    ticket, created = open_ticket(ctx.store, ctx.settings, body.new_ticket(created_by=caller.name),
-                                  now=body.created_at(now), hub=ctx.events, notifier=ctx.notifier)
+    ticket, created = ctx.tickets.open(body.new_ticket(created_by=caller.name), now=body.created_at(now))
     view = ticket_view(ticket, now, ctx.settings.tz)
     return json({"id": ticket["id"], "created": created, "first_response_due_text": view["first_response_due_text"],
                  "ticket": view}, status=201 if created else 200)
@@ -148,11 +141,9 @@ async def update_ticket(request: Request, ticket_id: TicketId, caller: Caller, b
             raise invalid_field("assignee", f"没有名为 {assignee[:40]!r} 的在岗客服。", "unknown_agent")
     note = body.note.strip() if body.note is not None else None
     try:
-        ticket, written = ctx.store.update_ticket(ticket_id, changes, caller.name, now_utc(request), note=note)
+        ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, now=now_utc(request))
     except TicketNotFound:
         raise _not_found() from None
-    if written:
-        _publish_update(request, ticket, written)
     return json({"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz), "changes": written})
 
 
@@ -164,14 +155,12 @@ async def reply_to_customer(request: Request, ticket_id: TicketId, caller: Calle
     text = body.text
     now = now_utc(request)
     try:
-        ticket, message = ctx.store.add_reply(ticket_id, text.strip(), caller.name, now,
-                                              display_name=caller.display_name)
+        ticket, message = ctx.tickets.reply(ticket_id, text.strip(), caller.name, display_name=caller.display_name,
+                                            now=now)
     except TicketNotFound:
         raise _not_found() from None
     except NoConversation:
         raise BadRequest("no_conversation", "这个工单没有在线会话，无法在这里回复顾客。", status=409) from None
-    ctx.events.publish("message", {"session_id": ticket["session_id"], "ticket_id": ticket_id, "message": message})
-    _publish_update(request, ticket, [{"action": "replied", "details": {"message_id": message["id"]}}])
     return json({"message": message, "ticket": ticket_view(ticket, now, ctx.settings.tz)}, status=201)
 
 
@@ -208,8 +197,7 @@ async def rate_ticket(request: Request, ticket_id: TicketId, body: Rating):
     session_id, score, comment = body.session_id, body.score, body.comment
     now = now_utc(request)
     try:
-        ticket = ctx.store.set_csat(ticket_id, session_id, score, (comment or "").strip() or None, now)
+        ticket = ctx.tickets.rate(ticket_id, session_id, score, (comment or "").strip() or None, now=now)
     except TicketNotFound:
         raise _not_found() from None
-    _publish_update(request, ticket, [{"action": "csat", "details": {"score": score}}])
     return json({"ticket": _customer_view(ctx, ticket, now)})

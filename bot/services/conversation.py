@@ -1,0 +1,206 @@
+"""The message pipeline: one customer message in, the replies out, nothing the customer typed lost.
+
+Every customer message is stored before anything else happens. Then:
+- a person has the conversation (bot.services.handoff): the message goes to them, the assistant
+  is quiet (mode "human");
+- it answers the rating question after a resolved ticket: stored on the ticket;
+- otherwise Rasa answers (mode "bot"), with the shop's verified customer id as metadata
+  `customer_ref` (bot.domain.identity; a customer_ref the browser sends itself is dropped);
+- when Rasa (or the action server behind it) is down, slow or silent, the customer is answered at
+  once and the session's messages become one ticket marked `needs_triage` (mode "degraded").
+  The next message tries Rasa again, so recovery needs nobody.
+
+A message resent with the same client id (after a lost connection) is answered once. Too long or
+too fast a message is refused with `MessageRefused` (the web layer makes it a 4xx), but kept for
+the agents when a person typed it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.calendar import format_promise
+from bot.domain.identity import verify_customer
+from bot.domain.taxonomy import ACTIVE_STATUSES
+from bot.integrations.rasa_client import RasaUnavailable
+from bot.services import wording
+from bot.services.tickets.new import DEGRADED_KEY, NewTicket, degraded_key_prefix
+
+log = logging.getLogger(__name__)
+
+RECENT_RESULTS = 5000  # answers remembered per process, so a resent message is not processed twice
+PRIVATE_METADATA = ("customer_ref", "customer_token")  # never passed on as the browser sent them
+DEGRADED_TICKETS_PER_DAY = 9  # one per session and day; more only when earlier ones were resolved
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One validated customer message (bot.web.routes.chat checks the shape)."""
+
+    text: str
+    metadata: dict[str, Any]
+    client_id: str | None
+    button_title: str | None
+
+
+class MessageRefused(Exception):
+    """The assistant will not take this message (too long, too fast); `code`, `status` and
+    `extra` become the 4xx answer."""
+
+    def __init__(self, code: str, message: str, status: int, **extra: Any):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.extra = extra
+
+
+class Conversations:
+    """One per app (`app.ctx.conversations`)."""
+
+    def __init__(self, ctx, rate_limiter):
+        self.ctx = ctx
+        self.rate_limiter = rate_limiter  # bot.web.ratelimit: check(session_id) → allowed, keep, retry_after
+        self._results: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
+        self._triage_noted: set[tuple[str, str]] = set()  # (ticket id, shop-local day) already noted
+
+    async def handle(self, session_id: str, incoming: Incoming) -> dict:
+        """Stores and answers one customer message; raises MessageRefused."""
+        if incoming.client_id is None:
+            return await self._answer(session_id, incoming)
+        key = (session_id, incoming.client_id)
+        earlier = self._results.get(key)
+        if earlier is not None:
+            return await asyncio.shield(earlier)
+        future = asyncio.get_running_loop().create_future()
+        self._results[key] = future
+        while len(self._results) > RECENT_RESULTS:
+            self._results.popitem(last=False)
+        try:
+            result = await self._answer(session_id, incoming)
+        except BaseException as exc:
+            self._results.pop(key, None)  # a refused message may be sent again later
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waits
+            raise
+        future.set_result(result)
+        return result
+
+    def _record_replies(self, session_id: str, replies: list[dict], mode: str) -> list[dict]:
+        """Stores the replies (with their kind, when they have one); returns them as the API shows them."""
+        items = []
+        for reply in replies:
+            kind = reply.pop("kind", None)
+            meta = {"mode": mode, **({"kind": kind} if kind else {})}
+            items.append(("bot", reply.get("text", ""), reply.get("buttons"), meta))
+        if items:
+            self.ctx.store.append_messages(session_id, items)
+        return replies
+
+    async def _answer(self, session_id: str, incoming: Incoming) -> dict:
+        ctx = self.ctx
+        settings, store, handoff = ctx.settings, ctx.store, ctx.handoff
+        text = incoming.text
+        decision = self.rate_limiter.check(session_id)
+        customer_ref = verify_customer(settings.shop_secret, incoming.metadata.get("customer_token"))
+        metadata = {k: v for k, v in incoming.metadata.items() if k not in PRIVATE_METADATA}
+        if customer_ref:
+            metadata["customer_ref"] = customer_ref
+        meta: dict[str, Any] = {}
+        if metadata:
+            meta["metadata"] = metadata
+        if incoming.client_id:
+            meta["client_id"] = incoming.client_id
+        if incoming.button_title:
+            meta["button_title"] = incoming.button_title
+
+        limit = settings.max_message_chars
+        if len(text) > limit:
+            # Kept for the agents all the same: the customer's words are never thrown away.
+            store.append_message(session_id, "customer", text, meta={**meta, "rejected": "too_long"})
+            raise MessageRefused("too_long", wording.too_long(limit), 413, field="text", max_chars=limit)
+        if not decision.allowed:
+            if decision.keep:
+                store.append_message(session_id, "customer", text, meta={**meta, "rejected": "rate_limited"})
+            raise MessageRefused("too_many_messages", wording.too_fast(decision.retry_after, decision.keep), 429,
+                                 retry_after=decision.retry_after)
+
+        mode = handoff.mode_for(session_id)
+        if mode.mode == "human":
+            notice = handoff.queue.leave_if_unstaffed(mode.ticket, mode.queue) if mode.queue else []
+            if notice:
+                store.append_message(session_id, "customer", text, meta=meta or None)
+                return {"replies": self._record_replies(session_id, notice, "bot"), "mode": "bot"}
+            store.append_message(session_id, "customer", text,
+                                 meta={**meta, "mode": "human", "ticket_id": mode.ticket["id"]})
+            if mode.ticket["status"] == "pending_customer":
+                # The agent was waiting for the customer, who wrote back: the agent's turn again.
+                ctx.tickets.update(mode.ticket["id"], {"status": "open"}, "customer")
+            replies = (handoff.queue.reminder(session_id, mode.queue) if mode.queue
+                       else handoff.presence.away_notice(session_id, mode.ticket, mode.agent_name))
+            return {"replies": self._record_replies(session_id, replies, "human"), **mode.as_dict()}
+
+        store.append_message(session_id, "customer", text, meta=meta or None)
+        rating = handoff.ratings.capture(session_id, text)
+        if rating is not None:
+            return {"replies": self._record_replies(session_id, rating, "bot"), "mode": "bot"}
+
+        await handoff.control.ensure_resumed(session_id)
+        started = ctx.clock()
+        result: dict[str, Any] = {}
+        try:
+            replies = await ctx.rasa.send_message(session_id, text, metadata)
+            if not replies:
+                # Rasa answers nothing when the action server failed, or when the conversation is
+                # still paused (a resume lost in a restart): resume before the next message.
+                handoff.control.pending_resume.add(session_id)
+                raise RasaUnavailable("Rasa sent no reply")
+        except RasaUnavailable as exc:
+            log.warning("chat %s: degraded mode (%s)", session_id, exc)
+            replies, mode_name = self.degraded_replies(session_id, text, customer_ref), "degraded"
+        else:
+            mode_name = "bot"
+            extra = handoff.queue.after_bot_reply(session_id, started)
+            for reply in extra:
+                queue = (reply.get("custom") or {}).get("queue")
+                if queue:
+                    result["queue"] = queue
+            replies = replies + extra
+        return {"replies": self._record_replies(session_id, replies, mode_name), "mode": mode_name, **result}
+
+    # -- degraded mode ------------------------------------------------------------------------------
+    def record_for_triage(self, session_id: str, text: str, customer_ref: str | None) -> tuple[dict, bool]:
+        """The ticket this session's unanswered messages belong to: its open ticket if it has one
+        (with a note for the agent, once a day), else one new ticket per session and day marked
+        `needs_triage`, described by what the customer typed. Returns (ticket, created)."""
+        ctx = self.ctx
+        now = ctx.clock()
+        day = now.astimezone(ctx.settings.tz).strftime("%Y%m%d")
+        active = ctx.store.active_ticket_for_session(session_id)
+        if active is not None:
+            if not active["idempotency_key"].startswith(DEGRADED_KEY) and (active["id"], day) not in self._triage_noted:
+                self._triage_noted.add((active["id"], day))
+                ctx.tickets.update(active["id"], {}, "system", note=wording.NOTE_ASSISTANT_DOWN, now=now)
+            return active, False
+        ticket: dict | None = None
+        for attempt in range(1, DEGRADED_TICKETS_PER_DAY + 1):
+            key = f"{degraded_key_prefix(session_id)}{day}" + (f"-{attempt}" if attempt > 1 else "")
+            ticket, created = ctx.tickets.open(NewTicket(
+                idempotency_key=key, issue_type="other_complaint", description=text, session_id=session_id,
+                customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system"), now=now)
+            if created or ticket["status"] in ACTIVE_STATUSES:
+                return ticket, created
+        return ticket, False  # type: ignore[return-value] - every degraded ticket of the day resolved
+
+    def degraded_replies(self, session_id: str, text: str, customer_ref: str | None) -> list[dict]:
+        try:
+            ticket, created = self.record_for_triage(session_id, text, customer_ref)
+        except Exception:  # noqa: BLE001 - the message itself is stored; the customer still gets an answer
+            log.exception("degraded mode: could not record a ticket for %s", session_id)
+            return [{"text": wording.DEGRADED}]
+        due = format_promise(ticket["first_response_due"], self.ctx.clock(), self.ctx.settings.tz)
+        if created:
+            return [{"text": wording.degraded_ticket_opened(ticket["id"], due), "kind": "degraded"}]
+        return [{"text": wording.degraded_added_to(ticket["id"], due), "kind": "degraded"}]

@@ -1,0 +1,59 @@
+"""Satisfaction ratings in the chat, after a person has resolved the customer's ticket.
+
+`rating_request` is the question (with 1–5 buttons) the reactions post when a ticket is done.
+`Ratings.capture` reads the customer's next messages: a clear rating (bot.domain.rating) within a
+day of the resolution is stored on the ticket through the ticket service and thanked; the message
+right after a button rating may be its comment. Anything else goes on to the assistant.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.rating import SCORES, parse_rating, rating_payload
+from bot.domain.taxonomy import DONE_STATUSES
+from bot.services import wording
+
+RATING_WINDOW = timedelta(hours=24)  # a rating is accepted this long after the ticket was resolved
+COMMENT_WINDOW = timedelta(minutes=10)  # the message right after a button rating may be its comment
+MAX_COMMENT_CHARS = 1000
+
+
+def rating_request() -> tuple[str, list[dict]]:
+    """The satisfaction question and its buttons."""
+    return wording.RATING_PROMPT, [{"title": wording.RATING_TITLES[score], "payload": rating_payload(score)}
+                                   for score in SCORES]
+
+
+class Ratings:
+    """One per app (`app.ctx.handoff.ratings`)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def capture(self, session_id: str, text: str) -> list[dict] | None:
+        """When this message answers the rating question (or adds the comment right after it),
+        stores it on the ticket and returns the thanks; else None (the message goes to Rasa)."""
+        now = self.ctx.clock()
+        tickets = self.ctx.store.tickets_for_customer(session_id=session_id, limit=20)
+        score, comment = parse_rating(text)
+        if score is not None:
+            ticket = next((t for t in tickets if t["status"] in DONE_STATUSES and t["csat"] is None
+                           and t["resolved_at"] and now - t["resolved_at"] <= RATING_WINDOW), None)
+            if ticket is None:
+                return None
+            self._store(ticket, session_id, score, comment, now)
+            thanks = wording.RATING_THANKS_GOOD if score >= 4 else wording.RATING_THANKS_BAD
+            if comment is not None:
+                return [{"text": thanks, "kind": "rating_done"}]
+            return [{"text": thanks + wording.RATING_ASK_COMMENT, "kind": "rating_thanks"}]
+        if text.startswith("/"):
+            return None
+        ticket = next((t for t in tickets if t["csat"] is not None and not t["csat_comment"] and t["csat_at"]
+                       and now - t["csat_at"] <= COMMENT_WINDOW), None)
+        if ticket is None or self.ctx.store.last_bot_message_kind(session_id) != "rating_thanks":
+            return None
+        self._store(ticket, session_id, ticket["csat"], text.strip()[:MAX_COMMENT_CHARS], now)
+        return [{"text": wording.RATING_COMMENT_THANKS, "kind": "rating_done"}]
+
+    def _store(self, ticket: dict, session_id: str, score: int, comment: str | None, now: datetime) -> None:
+        self.ctx.tickets.rate(ticket["id"], session_id, score, comment, now=now)

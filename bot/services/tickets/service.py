@@ -1,0 +1,130 @@
+"""The ticket service: every change to a ticket is written, announced and notified here, once.
+
+- `open` records a complaint (idempotently), whether the action server posts it to
+  `POST /api/tickets` or the bot service records it itself in degraded mode; the desk gets
+  `ticket_created`, the shop's webhook `new` or `urgent`.
+- `update` (status, assignee, priority, an internal note), `resolve` (to a done status with a
+  stated reason) and `rate` (the customer's satisfaction score) tell the desk `ticket_updated`
+  with the changes written.
+- `reply` sends an agent's message to the customer: `message`, then `ticket_updated`.
+- `escalate_overdue` flags overdue tickets once: `ticket_updated` and the `overdue` webhook.
+
+Hub listeners (bot.services.handoff.reactions) react to these events inside `publish`. Call from
+the event loop when a notifier is set: webhooks are sent in background tasks.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.config import Settings
+from bot.domain.taxonomy import DONE_STATUSES
+from bot.services.tickets.new import NewTicket, prepare_ticket
+from bot.services.tickets.views import ticket_view
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TicketService:
+    """One per app (`app.ctx.tickets`); scripts and tests make their own. `hub` (bot.web.events)
+    and `notifier` (bot.integrations.notify) are optional: without them nobody is told."""
+
+    def __init__(self, store: Store, settings: Settings, *, hub=None, notifier=None,
+                 clock: Callable[[], datetime] = _utcnow):
+        self.store = store
+        self.settings = settings
+        self.hub = hub
+        self.notifier = notifier
+        self.clock = clock
+
+    # -- telling others -------------------------------------------------------------------------
+    def _publish(self, kind: str, data: dict[str, Any]) -> None:
+        if self.hub is not None:
+            self.hub.publish(kind, data)
+
+    def _notify(self, kind: str, ticket: dict) -> None:
+        if self.notifier is not None:
+            self.notifier.notify(kind, ticket)
+
+    def _updated(self, ticket: dict, changes: list[dict], now: datetime, **extra: Any) -> None:
+        self._publish("ticket_updated", {"ticket": ticket_view(ticket, now, self.settings.tz),
+                                         "changes": changes, **extra})
+
+    # -- changes ----------------------------------------------------------------------------------
+    def open(self, new: NewTicket, *, now: datetime | None = None) -> tuple[dict, bool]:
+        """Records a complaint; returns (ticket, created). The same idempotency key returns the
+        first ticket with created=False and tells no one again."""
+        now = now or self.clock()
+        existing = self.store.ticket_by_idempotency_key(new.idempotency_key)
+        if existing is not None:
+            return existing, False
+        ticket, created = self.store.create_ticket(prepare_ticket(self.store, self.settings, new, now),
+                                                   self.settings.tz)
+        if created:
+            self._publish("ticket_created", {"ticket": ticket_view(ticket, now, self.settings.tz)})
+            self._notify("urgent" if ticket["priority"] == "urgent" else "new", ticket)
+        return ticket, created
+
+    def update(self, ticket_id: str, changes: dict[str, Any], actor: str, *, note: str | None = None,
+               now: datetime | None = None, **event_data: Any) -> tuple[dict, list[dict]]:
+        """Changes status, assignee and/or priority and adds an internal note (bot.store.tickets
+        says what each implies); tells the desk when anything was written. Returns (ticket, the
+        changes written); raises bot.store.TicketNotFound."""
+        now = now or self.clock()
+        ticket, written = self.store.update_ticket(ticket_id, changes, actor, now, note=note)
+        if written:
+            self._updated(ticket, written, now, **event_data)
+        return ticket, written
+
+    def resolve(self, ticket_id: str, actor: str, reason: str, *, status: str = "resolved",
+                now: datetime | None = None, **event_data: Any) -> tuple[dict, list[dict]]:
+        """Ends a ticket (`resolved`, or `closed` for one that needs no answer) with the reason as
+        an internal note."""
+        if status not in DONE_STATUSES:
+            raise ValueError(f"{status!r} does not end a ticket; expected one of {DONE_STATUSES}")
+        return self.update(ticket_id, {"status": status}, actor, note=reason, now=now, **event_data)
+
+    def reply(self, ticket_id: str, text: str, agent: str, *, display_name: str | None = None,
+              now: datetime | None = None) -> tuple[dict, dict]:
+        """An agent's message to the customer (stored in the chat; the first one stamps the first
+        response). Returns (ticket, message); raises TicketNotFound, NoConversation."""
+        now = now or self.clock()
+        ticket, message = self.store.add_reply(ticket_id, text, agent, now, display_name=display_name)
+        self._publish("message", {"session_id": ticket["session_id"], "ticket_id": ticket_id, "message": message})
+        self._updated(ticket, [{"action": "replied", "details": {"message_id": message["id"]}}], now)
+        return ticket, message
+
+    def rate(self, ticket_id: str, session_id: str, score: int, comment: str | None, *,
+             now: datetime | None = None) -> dict:
+        """The customer's satisfaction score for their own ticket (a later one replaces it);
+        raises TicketNotFound when the ticket is not that session's."""
+        now = now or self.clock()
+        ticket = self.store.set_csat(ticket_id, session_id, score, comment, now)
+        self._updated(ticket, [{"action": "csat", "details": {"score": score, "comment": comment}}], now)
+        return ticket
+
+    def escalate_overdue(self, now: datetime | None = None) -> list[dict]:
+        """Escalates every overdue ticket not escalated yet (bot.services.escalation says when and
+        how); returns those tickets."""
+        now = now or self.clock()
+        escalated = []
+        for ticket, details in self.store.escalate_overdue(now):
+            log.warning("ticket %s overdue (%s): priority %s → %s", ticket["id"], details["reason"],
+                        details["from"], details["to"])
+            self._updated(ticket, [{"action": "escalated", "details": details}], now)
+            self._notify("overdue", ticket)
+            escalated.append(ticket)
+        return escalated
+
+
+def open_ticket(store: Store, settings: Settings, new: NewTicket, *, now: datetime | None = None,
+                hub=None, notifier=None) -> tuple[dict, bool]:
+    """`TicketService(...).open(new)` for a caller without a service at hand (scripts, tests)."""
+    return TicketService(store, settings, hub=hub, notifier=notifier).open(new, now=now)
