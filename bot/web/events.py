@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-EVENT_KINDS = ("ticket_created", "ticket_updated", "message")
+EVENT_KINDS = ("ticket_created", "ticket_updated", "message", "live_waiting")
 log = logging.getLogger(__name__)
 
 

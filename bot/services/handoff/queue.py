@@ -5,7 +5,8 @@ open and an agent is online, the customer is queued and told their place and the
 from how fast agents really claimed hand-offs lately. Nobody online: the customer hears when an
 agent will contact them instead. A queued customer who writes again gets a short reminder; when
 the shop closes or every agent leaves, the customer goes back to the assistant with the callback
-time. The queue is in memory; the tickets in it are in the database.
+time. The queue is in memory; the tickets in it are in the database. A customer joining is
+published (`live_waiting`) so the desk can put them at the top with a sound and a notification.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class LiveQueue:
         self.ctx = ctx
         self.presence = presence
         self.tickets: dict[str, str] = {}  # ticket id → session id, in the order customers asked
+        self.joined: dict[str, datetime] = {}  # ticket id → when the customer joined the queue
         self._notice: dict[str, float] = {}  # session id → when it was last told its place
         self._claim_minutes: tuple[float, float] | None = None  # (computed at, minutes)
 
@@ -54,6 +56,27 @@ class LiveQueue:
 
     def remove(self, ticket_id: str) -> None:
         self.tickets.pop(ticket_id, None)
+        self.joined.pop(ticket_id, None)
+
+    def join(self, ticket: dict, session_id: str) -> None:
+        """Puts the customer in the queue and tells the desk (`live_waiting`)."""
+        self.tickets[ticket["id"]] = session_id
+        self.joined[ticket["id"]] = self.ctx.clock()
+        self._notice[session_id] = time.monotonic()
+        hub = getattr(self.ctx, "events", None)
+        if hub is not None:
+            hub.publish("live_waiting", {"ticket_id": ticket["id"], "session_id": session_id,
+                                         "issue_type": ticket.get("issue_type"),
+                                         "description": (ticket.get("description") or "")[:80]})
+
+    def waiting(self) -> list[tuple[dict, str, datetime]]:
+        """Customers waiting live, oldest first: (ticket, session id, joined at)."""
+        found = []
+        for ticket_id in self._waiting():
+            ticket = self.ctx.store.get_ticket(ticket_id)
+            if ticket is not None:
+                found.append((ticket, self.tickets[ticket_id], self.joined.get(ticket_id, ticket["created_at"])))
+        return found
 
     def _waiting(self) -> list[str]:
         """Queued tickets still waiting (new, unassigned), oldest first; drops the others."""
@@ -61,7 +84,7 @@ class LiveQueue:
         for ticket_id in list(self.tickets):
             ticket = self.ctx.store.get_ticket(ticket_id)
             if ticket is None or ticket["status"] != "new" or ticket["assignee"]:
-                self.tickets.pop(ticket_id, None)
+                self.remove(ticket_id)
             else:
                 waiting.append(ticket_id)
         return waiting
@@ -103,8 +126,7 @@ class LiveQueue:
         if not self.presence.online_agents():
             due = format_promise(ticket["first_response_due"], now, self.ctx.settings.tz)
             return [{"text": wording.nobody_online(ticket["id"], due)}]
-        self.tickets[ticket["id"]] = session_id
-        self._notice[session_id] = time.monotonic()
+        self.join(ticket, session_id)
         spot = self.spot(ticket["id"])
         if spot is None:
             return []
@@ -124,6 +146,6 @@ class LiveQueue:
         now = self.ctx.clock()
         if self.presence.online_agents() and contact_promise(self.ctx.settings, now=now).open_now:
             return []
-        self.tickets.pop(spot.ticket_id, None)
+        self.remove(spot.ticket_id)
         due = format_promise(ticket["first_response_due"], now, self.ctx.settings.tz)
         return [{"text": wording.queue_unstaffed(ticket["id"], due)}]

@@ -174,7 +174,15 @@ const Desk = (() => {
   /* EventSource reconnects by itself after a dropped stream (sending Last-Event-ID, so nothing is
      missed); when the server refuses it (login expired, server restarting) it gives up, so we try
      again with a growing pause, ask for what we missed, and let the page reload its data. */
-  function liveEvents(handlers, indicator, onResync) {
+  const extraHandlers = {};  // kind → [handler] registered by page parts (live.js) with onLive()
+  function onLive(kind, handler) { (extraHandlers[kind] = extraHandlers[kind] || []).push(handler); }
+
+  function liveEvents(pageHandlers, indicator, onResync) {
+    const handlers = { ...pageHandlers };
+    for (const [kind, extra] of Object.entries(extraHandlers)) {
+      const own = handlers[kind];
+      handlers[kind] = (data, frame) => { if (own) own(data, frame); extra.forEach((fn) => fn(data, frame)); };
+    }
     let source = null;
     let retry = 1000;
     let timer = null;
@@ -275,6 +283,6 @@ const Desk = (() => {
   return {
     data, state, el, api, ApiError, loadMe, loadAgents, agentName, actorName, formatTime, countdown,
     watchCountdown, priorityBadge, statusBadge, liveEvents, toast, fillTopbar, debounce, issueLabels, now,
-    showAlerts, watchAlerts,
+    showAlerts, watchAlerts, onLive, clock,
   };
 })();

@@ -1,0 +1,74 @@
+"""The desk for a real shift, in headless Chromium (harness: tests/browser/test_desk_browser.py):
+a customer waiting live appears at the top with a sound and a desktop notification; resolving a
+ticket nobody answered asks for a reason, which the customer is told."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.browser import test_desk_browser as desk
+from tests.browser.test_desk_browser import SCREENSHOTS, create_ticket, log_in
+
+live, browser, page = desk.live, desk.browser, desk.page  # the same fixtures, one live app for this module
+
+try:
+    from playwright.sync_api import expect
+except ImportError:
+    expect = None
+
+# A stand-in for the Notification API that records what the desk raised (permission granted).
+FAKE_NOTIFICATION = """
+window.__notes = [];
+window.Notification = class {
+  constructor(title, options) { window.__notes.push({ title, body: (options || {}).body }); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+"""
+
+
+def join_live_queue(live, ticket: dict) -> None:
+    """As when the assistant's answer was a hand-off and an agent is online (runs on the app's loop)."""
+    stored = live.store.get_ticket(ticket["id"])
+    live.loop.call_soon_threadsafe(live.app.ctx.handoff.queue.join, stored, stored["session_id"])
+
+
+@pytest.mark.browser
+def test_a_live_customer_appears_at_the_top_with_a_sound_and_a_notification(live, page):
+    page.add_init_script(FAKE_NOTIFICATION)
+    for n in range(3):
+        create_ticket(live, f"lane-backlog-{n}", description=f"积压工单 {n}，快递还没到")
+    log_in(page, live)
+    page.wait_for_selector("#live.on")
+    assert page.locator("#live-lane").is_hidden()
+    assert page.locator("#presence").get_attribute("data-status") == "online"
+
+    waiting = create_ticket(live, "lane-live-1", session_id="web-lane-1", issue_type="wrong_or_missing_item",
+                            expectation="resend", description="收到的颜色发错了，想马上找人工")
+    join_live_queue(live, waiting)
+    item = page.locator(f'#live-list li[data-id="{waiting["id"]}"]')
+    item.wait_for()
+    assert page.locator("#live-lane").is_visible()
+    lane_box, table_box = page.locator("#live-lane").bounding_box(), page.locator("#queue").bounding_box()
+    assert lane_box["y"] < table_box["y"], "the live lane is above the queue"
+    expect(item.locator(".live-wait")).to_contain_text("已等待 00:0")
+    assert "第 1 位" in item.inner_text()
+    page.wait_for_function("document.body.dataset.liveAlerts === '1'")  # the sound played
+    notes = page.evaluate("window.__notes")
+    assert notes and notes[0]["title"] == "有顾客在线等待人工" and waiting["id"] in notes[0]["body"]
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(SCREENSHOTS / "desk-live-lane.png"))
+
+    # Away: the switch says so and the customers' estimate no longer counts this agent.
+    page.click("#presence")
+    expect(page.locator("#presence")).to_have_attribute("data-status", "away")
+    assert "lily" not in live.app.ctx.handoff.presence.online_agents()
+    page.click("#presence")
+    expect(page.locator("#presence")).to_have_attribute("data-status", "online")
+
+    # Claimed: the customer leaves the lane.
+    item.locator("a.btn").click()
+    page.wait_for_url(f"{live.base}/desk/tickets/{waiting['id']}")
+    page.click("#claim")
+    page.wait_for_selector("#events li[data-action='assigned']")
+    assert requests.get(f"{live.base}/api/chat/web-lane-1/messages", timeout=10).json()["mode"] == "human"
