@@ -56,6 +56,11 @@ def agent_done(ticket_id: str) -> str:
     return f"客服已处理完您的问题（工单 {ticket_id}），本次人工服务结束。"
 
 
+def agent_done_because(ticket_id: str, reason: str) -> str:
+    """Closing a ticket no agent answered in the chat: say what happened instead."""
+    return f"关于您的问题（工单 {ticket_id}）：{reason.rstrip('。.')}。本次人工服务结束，如还有疑问可以随时再联系我们。"
+
+
 def agent_away(name: str | None) -> str:
     return f"客服「{name}」暂时不在电脑前，您的消息已经转给TA，TA回来后会在这里回复您。"
 

@@ -147,12 +147,12 @@ class TicketStore:
         return ticket_dict(conn.execute(select(t).where(t.c.id == ticket_id)).mappings().one())
 
     def update_ticket(self, ticket_id: str, changes: dict[str, Any], actor: str, now: datetime,
-                      note: str | None = None) -> tuple[dict, list[dict]]:
+                      note: str | None = None, reason: str | None = None) -> tuple[dict, list[dict]]:
         """Applies `changes` (status, assignee, priority) and an internal note; audits each change.
 
         Claiming a new ticket (setting an assignee without a status) opens it. Resolving stamps
         `resolved_at`; reopening clears it. Returns (ticket, the events written). Raises
-        TicketNotFound.
+        TicketNotFound. A `reason` (why a ticket ends without an answer) goes with the status change.
         """
         t = schema.tickets
         written: list[dict] = []
@@ -172,7 +172,8 @@ class TicketStore:
                     values["resolved_at"] = naive_utc(now)
                 elif status in ACTIVE_STATUSES:
                     values["resolved_at"] = None
-                written.append({"action": "status_changed", "details": {"from": before["status"], "to": status}})
+                details = {"from": before["status"], "to": status, **({"reason": reason} if reason else {})}
+                written.append({"action": "status_changed", "details": details})
             if "priority" in changes and changes["priority"] != before["priority"]:
                 values["priority"] = changes["priority"]
                 written.append({"action": "priority_changed",

@@ -72,3 +72,28 @@ def test_a_live_customer_appears_at_the_top_with_a_sound_and_a_notification(live
     page.click("#claim")
     page.wait_for_selector("#events li[data-action='assigned']")
     assert requests.get(f"{live.base}/api/chat/web-lane-1/messages", timeout=10).json()["mode"] == "human"
+
+
+@pytest.mark.browser
+def test_resolving_a_ticket_nobody_answered_asks_for_a_reason_the_customer_is_told(live, page):
+    session = "web-reason-1"
+    live.store.append_message(session, "customer", "我不要了，取消投诉吧")
+    ticket = create_ticket(live, "reason-1", session_id=session, description="想取消这次投诉")
+    log_in(page, live, path=f"/desk/tickets/{ticket['id']}")
+    page.wait_for_selector("#transcript .bubble")
+    page.click("#resolve")
+    expect(page.locator("#reason-form")).to_be_visible()
+    assert live.store.get_ticket(ticket["id"])["status"] == "new", "nothing is sent before a reason"
+    page.select_option("#reason-choice", "")
+    page.click("#reason-submit")
+    expect(page.locator(".toast-error")).to_contain_text("请选择或填写原因")
+    page.select_option("#reason-choice", label="顾客撤回")
+    page.fill("#reason-text", "顾客在对话里说不要了")
+    page.screenshot(path=str(SCREENSHOTS / "desk-resolve-reason.png"))
+    page.click("#reason-submit")
+    page.wait_for_selector("#head-status .status-resolved")
+    expect(page.locator("#events")).to_contain_text("原因：您已撤回这次投诉，顾客在对话里说不要了")
+    assert page.locator("#reason-form").is_hidden()
+    chat = requests.get(f"{live.base}/api/chat/{session}/messages", timeout=10).json()["messages"]
+    closing = [m for m in chat if m["meta"].get("kind") == "agent_done"]
+    assert closing and "您已撤回这次投诉" in closing[-1]["text"]

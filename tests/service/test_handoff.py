@@ -137,7 +137,7 @@ def test_a_typed_rating_with_a_comment_in_one_message(live, rasa):
     ticket = open_ticket_for(live, session)
     lily = AgentClient(live, "lily")
     lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"assignee": "lily"})
-    lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved"})
+    lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved", "reason": "已电话联系顾客"})
     say(live, session, "2分 等太久了")
     stored = live.store.get_ticket(ticket["id"])
     assert stored["csat"] == 2 and stored["csat_comment"] == "等太久了"
@@ -161,7 +161,7 @@ def test_a_resume_that_did_not_reach_rasa_is_sent_before_the_next_message(live, 
     lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"assignee": "lily"})
     wait_for(lambda: rasa.events_for(session) == ["pause"])
     live.app.ctx.handoff.control.loop = None  # as if the process stopped before telling Rasa
-    lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved"})
+    lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved", "reason": "已电话联系顾客"})
     assert rasa.events_for(session) == ["pause"]
     say(live, session, "好的")
     assert rasa.events_for(session) == ["pause", "resume"] and rasa.texts(session) == ["好的"]

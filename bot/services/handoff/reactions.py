@@ -3,7 +3,8 @@
 - an agent claims a ticket → the customer is told who joined (or that another agent took over)
   and Rasa is paused;
 - the agent lets go → the assistant is back, Rasa resumed (unless another agent has the chat);
-- the ticket is resolved or closed → the customer is told, asked for a rating, Rasa resumed;
+- the ticket is resolved or closed → the customer is told (with the agent's stated reason when
+  nobody had answered), asked for a rating, Rasa resumed;
 - reopened by its agent → as if claimed again;
 - a proper ticket is created where the same chat has a degraded-mode ticket nobody took → that
   one is closed into it (no duplicate for agents).
@@ -70,7 +71,7 @@ class Reactions:
         actions = {change.get("action"): change.get("details") or {} for change in changes}
         status_change = actions.get("status_changed")
         if status_change and ticket["status"] in DONE_STATUSES and status_change.get("from") in ACTIVE_STATUSES:
-            self._ended(ticket)
+            self._ended(ticket, status_change.get("reason"))
             return
         if ticket["status"] in DONE_STATUSES:
             return
@@ -106,12 +107,13 @@ class Reactions:
         self._say(session_id, "system", wording.AGENT_LEFT, "agent_left", ticket["id"])
         self.control.resume_soon(session_id)
 
-    def _ended(self, ticket: dict) -> None:
+    def _ended(self, ticket: dict, reason: str | None = None) -> None:
         session_id = ticket["session_id"]
         self.queue.remove(ticket["id"])
         if self._someone_else_has(session_id, ticket["id"]):
             return
-        self._say(session_id, "system", wording.agent_done(ticket["id"]), "agent_done", ticket["id"])
+        text = wording.agent_done_because(ticket["id"], reason) if reason else wording.agent_done(ticket["id"])
+        self._say(session_id, "system", text, "agent_done", ticket["id"])
         if ticket.get("csat") is None:
             question, buttons = rating_request()
             self._say(session_id, "bot", question, "rating_request", ticket["id"], buttons, mode="bot")

@@ -6,8 +6,8 @@
 - bot.services.tickets.views — how a ticket is shown to agents, machines and its customer.
 """
 from bot.services.tickets.new import ORDER_NUMBER_STATUSES, RISK_FLAGS, NewTicket, find_phone, prepare_ticket
-from bot.services.tickets.service import TicketService, open_ticket
+from bot.services.tickets.service import ReasonRequired, TicketService, open_ticket
 from bot.services.tickets.views import customer_summary, customer_view, event_view, is_overdue, ticket_view
 
-__all__ = ["ORDER_NUMBER_STATUSES", "RISK_FLAGS", "NewTicket", "TicketService", "customer_summary", "customer_view",
-           "event_view", "find_phone", "is_overdue", "open_ticket", "prepare_ticket", "ticket_view"]
+__all__ = ["ORDER_NUMBER_STATUSES", "RISK_FLAGS", "NewTicket", "ReasonRequired", "TicketService", "customer_summary",
+           "customer_view", "event_view", "find_phone", "is_overdue", "open_ticket", "prepare_ticket", "ticket_view"]

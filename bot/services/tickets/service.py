@@ -5,7 +5,8 @@
   `ticket_created`, the shop's webhook `new` or `urgent`.
 - `update` (status, assignee, priority, an internal note), `resolve` (to a done status with a
   stated reason) and `rate` (the customer's satisfaction score) tell the desk `ticket_updated`
-  with the changes written.
+  with the changes written. Ending a ticket nobody answered needs a reason (ReasonRequired
+  otherwise): it is written with the status change and the customer's closing message says it.
 - `reply` sends an agent's message to the customer: `message`, then `ticket_updated`.
 - `escalate_overdue` flags overdue tickets once: `ticket_updated` and the `overdue` webhook.
 
@@ -23,9 +24,16 @@ from bot.config import Settings
 from bot.domain.taxonomy import DONE_STATUSES
 from bot.services.tickets.new import NewTicket, prepare_ticket
 from bot.services.tickets.views import ticket_view
-from bot.store import Store
+from bot.store import Store, TicketNotFound
 
 log = logging.getLogger(__name__)
+
+
+class ReasonRequired(ValueError):
+    """Ending a ticket that no agent answered needs a stated reason (e.g. 已电话联系, 顾客撤回)."""
+
+
+REASON_EXEMPT = ("system",)  # the service's own closing (a merged duplicate) states its reason as a note
 
 
 def _utcnow() -> datetime:
@@ -73,12 +81,20 @@ class TicketService:
         return ticket, created
 
     def update(self, ticket_id: str, changes: dict[str, Any], actor: str, *, note: str | None = None,
-               now: datetime | None = None, **event_data: Any) -> tuple[dict, list[dict]]:
+               reason: str | None = None, now: datetime | None = None,
+               **event_data: Any) -> tuple[dict, list[dict]]:
         """Changes status, assignee and/or priority and adds an internal note (bot.store.tickets
         says what each implies); tells the desk when anything was written. Returns (ticket, the
-        changes written); raises bot.store.TicketNotFound."""
+        changes written); raises bot.store.TicketNotFound, ReasonRequired."""
         now = now or self.clock()
-        ticket, written = self.store.update_ticket(ticket_id, changes, actor, now, note=note)
+        reason = (reason or "").strip() or None
+        if changes.get("status") in DONE_STATUSES and actor not in REASON_EXEMPT and reason is None:
+            before = self.store.get_ticket(ticket_id)
+            if before is None:
+                raise TicketNotFound(ticket_id)
+            if before["status"] not in DONE_STATUSES and before["first_responded_at"] is None:
+                raise ReasonRequired(ticket_id)
+        ticket, written = self.store.update_ticket(ticket_id, changes, actor, now, note=note, reason=reason)
         if written:
             self._updated(ticket, written, now, **event_data)
         return ticket, written
@@ -89,7 +105,7 @@ class TicketService:
         an internal note."""
         if status not in DONE_STATUSES:
             raise ValueError(f"{status!r} does not end a ticket; expected one of {DONE_STATUSES}")
-        return self.update(ticket_id, {"status": status}, actor, note=reason, now=now, **event_data)
+        return self.update(ticket_id, {"status": status}, actor, note=reason, reason=reason, now=now, **event_data)
 
     def reply(self, ticket_id: str, text: str, agent: str, *, display_name: str | None = None,
               now: datetime | None = None) -> tuple[dict, dict]:

@@ -30,6 +30,7 @@ OrderNumberStatus = choice(ORDER_NUMBER_STATUSES)
 RiskFlag = choice(RISK_FLAGS)
 Description = text(5000)
 Note = text(5000, blank=False)
+Reason = text(200, blank=False)
 CsatComment = text(1000)
 CustomerRef = line(128)
 Score = whole(1, 5)
@@ -128,6 +129,9 @@ class TicketChange(Body):
                                           messages={"wrong_type": "字段 assignee 必须是客服账号名或 null。"})
     priority: Priority = field(None, nullable=False)
     note: Note = field(None, nullable=False, description="internal note, never shown to customers")
+    reason: Reason = field(None, nullable=False, description=(
+        "why the ticket ends (with status resolved/closed); required when no agent has replied yet "
+        "(e.g. 已电话联系顾客并处理完毕); recorded in the audit trail and told to the customer"))
     wording = {"unknown_field": "不能修改字段 {name}，可改：{fields}。",
                "empty_body": "请至少给出一个要修改的字段：{fields}。"}
 

@@ -15,7 +15,7 @@ from sanic import Blueprint, Request
 from sanic.response import json, raw
 
 from bot.domain.privacy import mask_message
-from bot.services.tickets import customer_view, event_view, ticket_view
+from bot.services.tickets import ReasonRequired, customer_view, event_view, ticket_view
 from bot.store import NoConversation, TicketFilter, TicketNotFound
 from bot.store.tickets import day_bounds
 from bot.web.auth import Caller
@@ -141,9 +141,14 @@ async def update_ticket(request: Request, ticket_id: TicketId, caller: Caller, b
             raise invalid_field("assignee", f"没有名为 {assignee[:40]!r} 的在岗客服。", "unknown_agent")
     note = body.note.strip() if body.note is not None else None
     try:
-        ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, now=now_utc(request))
+        ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, reason=body.reason,
+                                             now=now_utc(request))
     except TicketNotFound:
         raise _not_found() from None
+    except ReasonRequired:
+        raise BadRequest("reason_required", "这个工单还没有回复过顾客：结束前请说明原因（例如：已电话联系顾客、"
+                                            "顾客撤回），原因会记入处理记录并告知顾客。", status=422,
+                         field="reason") from None
     return json({"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz), "changes": written})
 
 

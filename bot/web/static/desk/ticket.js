@@ -107,7 +107,7 @@
       case "assigned":
         if (!d.to) return "取消了认领";
         return d.to === event.actor ? "认领了工单" : `把工单指派给 ${Desk.agentName(d.to)}`;
-      case "status_changed": return `状态：${change(d, data.statuses)}`;
+      case "status_changed": return `状态：${change(d, data.statuses)}${d.reason ? `（原因：${d.reason}）` : ""}`;
       case "priority_changed": return `优先级：${change(d, data.priorities)}`;
       case "note": return "添加了内部备注";
       case "replied": return d.first_response ? "首次回复了顾客" : "回复了顾客";
@@ -235,6 +235,36 @@
 
   const patch = (body) => api("PATCH", `/api/tickets/${encodeURIComponent(ticketId)}`, body);
 
+  /* -- ending a ticket: nobody answered yet → a reason first (told to the customer) ------------ */
+  let ending = null;  // the status asked for while the reason form is open
+  function endTicket(button, status) {
+    if (ticket && !ticket.first_responded_at) {
+      ending = status;
+      $("reason-form").hidden = false;
+      $("reason-submit").textContent = `确认${data.statuses[status]}`;
+      $("reason-choice").focus();
+      return;
+    }
+    act(button, () => patch({ status }), `已标记为「${data.statuses[status]}」。`);
+  }
+
+  function wireReasonForm() {
+    const close = () => { $("reason-form").hidden = true; ending = null; if (ticket) renderActions(ticket); };
+    $("reason-cancel").addEventListener("click", close);
+    $("reason-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const extra = $("reason-text").value.trim();
+      const reason = [$("reason-choice").value, extra].filter(Boolean).join("，");
+      if (!reason) { Desk.toast("请选择或填写原因。", "error"); $("reason-text").focus(); return; }
+      const status = ending || "resolved";
+      act($("reason-submit"), async () => {
+        await patch({ status, reason });
+        $("reason-text").value = "";
+        close();
+      }, `已标记为「${data.statuses[status]}」，原因已告知顾客。`);
+    });
+  }
+
   function wire() {
     for (const [value, label] of Object.entries(data.statuses)) $("status-select").append(el("option", { value, text: label }));
     for (const [value, label] of Object.entries(data.priorities)) $("priority-select").append(el("option", { value, text: label }));
@@ -243,10 +273,12 @@
     $("claim").addEventListener("click", (e) => act(e.currentTarget, () => patch({ assignee: Desk.state.me.name }),
       "已认领，这个工单由你负责。"));
     $("release").addEventListener("click", (e) => act(e.currentTarget, () => patch({ assignee: null }), "已取消认领。"));
-    $("resolve").addEventListener("click", (e) => act(e.currentTarget, () => patch({ status: "resolved" }),
-      "已标记为已解决。"));
-    $("status-select").addEventListener("change", (e) => act(null, () => patch({ status: e.target.value }),
-      `状态已改为「${data.statuses[e.target.value]}」。`));
+    $("resolve").addEventListener("click", (e) => endTicket(e.currentTarget, "resolved"));
+    $("status-select").addEventListener("change", (e) => {
+      if (["resolved", "closed"].includes(e.target.value)) { endTicket(null, e.target.value); return; }
+      act(null, () => patch({ status: e.target.value }), `状态已改为「${data.statuses[e.target.value]}」。`);
+    });
+    wireReasonForm();
     $("priority-select").addEventListener("change", (e) => act(null, () => patch({ priority: e.target.value }),
       `优先级已改为「${data.priorities[e.target.value]}」。`));
 
