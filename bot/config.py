@@ -73,6 +73,9 @@ class Settings:
     order_number_patterns: tuple[str, ...] = DEFAULT_ORDER_PATTERNS
 
     max_message_chars: int = 2000
+    attachments_dir: str = str(PROJECT_ROOT / "var" / "attachments")  # evidence photos (bot.services.attachments)
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments_per_session: int = 20
     rate_limit_per_minute: int = 30
     webhook_url: str = ""
     webhook_format: str = "json"
@@ -262,6 +265,9 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         order_api_timeout_seconds=_float(values, "ORDER_API_TIMEOUT_SECONDS", 3.0, 0.1, 60),
         order_number_patterns=_patterns(values),
         max_message_chars=_int(values, "MAX_MESSAGE_CHARS", 2000, 20, 100000),
+        attachments_dir=_get(values, "ATTACHMENTS_DIR", _default_attachments_dir(database_url)),
+        max_attachment_bytes=_int(values, "MAX_ATTACHMENT_MB", 10, 1, 100) * 1024 * 1024,
+        max_attachments_per_session=_int(values, "MAX_ATTACHMENTS_PER_SESSION", 20, 1, 1000),
         rate_limit_per_minute=_int(values, "RATE_LIMIT_PER_MINUTE", 30, 1, 10000),
         webhook_url=_url(values, "WEBHOOK_URL", "", allow_empty=True),
         webhook_format=webhook_format,
@@ -271,6 +277,13 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         alert_factor=_factor(values, "ALERT_FACTOR", 3.0),
         digest_time=_clock_time(values, "DIGEST_TIME", "09:00"),
     )
+
+
+def _default_attachments_dir(database_url: str) -> str:
+    """Next to the SQLite database (the data directory), else var/attachments."""
+    if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
+        return str(Path(database_url[len("sqlite:///"):]).parent / "attachments")
+    return Settings.attachments_dir
 
 
 def _factor(values, name: str, default: float) -> float:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.private_files import private_sqlite_file
 from bot.store.agents import AgentStore
+from bot.store.attachments import AttachmentStore
 from bot.store.conversations import ConversationStore
 from bot.store.exports import TicketExport
 from bot.store.migrations import migrate
@@ -49,7 +50,7 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore):
+class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore, AttachmentStore):
     """The database of the bot service; its methods come from the mixins above."""
 
     def __init__(self, engine: Engine):

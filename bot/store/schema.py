@@ -146,3 +146,19 @@ login_failures = Table(
     Column("blocked_until", DateTime(timezone=False), nullable=True),
     Index("ix_login_failures_last", "last_failed_at"),
 )
+
+# Evidence photos a customer sent in the chat (bot.services.attachments). The file is on disk
+# (ATTACHMENTS_DIR, 0600) under `stored_name`; only its session's customer and agents fetch it.
+attachments = Table(
+    "attachments", metadata,
+    Column("id", String(32), primary_key=True),  # random, unguessable
+    Column("session_id", String(64), nullable=False),
+    Column("message_id", Integer, nullable=True),  # the chat message that shows it
+    Column("content_type", String(32), nullable=False),  # image/jpeg | image/png | image/webp
+    Column("bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("stored_name", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Index("ix_attachments_session", "session_id", "created_at"),
+)

@@ -18,7 +18,7 @@ from bot.services.tickets import TicketService
 from bot.store import Store, open_store
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
-from bot.web.http import BadRequest, error_response
+from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response
 
 _app_names = itertools.count()
 NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
@@ -29,7 +29,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     # Sanic keeps a registry of app names per process; tests build several apps.
     app = Sanic(f"complaint_bot_{next(_app_names)}")
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    app.config.REQUEST_MAX_SIZE = 1_000_000
+    # Photos are up to MAX_ATTACHMENT_MB; JSON bodies stay at 1 MB (bot.web.http.json_object).
+    app.config.REQUEST_MAX_SIZE = max(MAX_JSON_BYTES, settings.max_attachment_bytes + 64 * 1024)
     app.ctx.settings = settings
     app.ctx.store = store or open_store(settings.database_url)
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds,
@@ -47,10 +48,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
     from bot.web import openapi
-    from bot.web.routes import chat, desk, desk_live, desk_pages, health, stats, tickets, widget
+    from bot.web.routes import attachments, chat, desk, desk_live, desk_pages, health, stats, tickets, widget
     from bot.web.routes.chat_contract import describe_chat_routes
 
     chat.install(app)  # the message pipeline (bot.services.conversation)
+    attachments.install(app)  # evidence photos (bot.services.attachments)
     # Bot ↔ human: presence, live queue, pause/resume in Rasa, ratings, reactions to ticket changes.
     app.ctx.handoff = Handoff(app.ctx)
     app.ctx.events.on_publish(app.ctx.handoff.reactions.on_event)
@@ -59,6 +61,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
 
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
+    app.blueprint(attachments.bp)  # evidence photos in the chat
     app.blueprint(tickets.bp)
     app.blueprint(desk.bp)
     app.blueprint(desk_live.bp)  # the live lane and the online/away switch
@@ -83,6 +86,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         if isinstance(exc, NotFound):
             return json({"error": "not_found", "message": "找不到这个地址。"}, status=404)
         if isinstance(exc, PayloadTooLarge):
+            if request.path.endswith("/attachments"):
+                limit = request.app.ctx.settings.max_attachment_bytes // (1024 * 1024)
+                return json({"error": "file_too_large", "field": "file",
+                             "message": f"图片太大了：每张最多 {limit} MB，请压缩或截图后再发送。"}, status=413)
             return json({"error": "payload_too_large", "message": "请求体太大了（最多 1 MB）。"}, status=413)
         return json({"error": "method_not_allowed", "message": f"这个地址不支持 {request.method} 请求。"}, status=405)
 

@@ -76,6 +76,7 @@ class Operation:
     errors: tuple[int, ...] = ()  # besides those implied by access, path, query and body
     implied_errors: bool = True  # False: only `errors` (a WebSocket closes instead of answering 4xx)
     parameters: tuple[dict[str, Any], ...] = ()  # documented only, e.g. a header the handler reads
+    upload: Mapping[str, str] = field(default_factory=dict)  # multipart file fields (name → description)
     description: str | None = None
 
     def replies(self) -> dict[int, Reply]:

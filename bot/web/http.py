@@ -27,10 +27,15 @@ def error_response(exc: BadRequest):
     return json({"error": exc.code, "message": str(exc), **exc.extra}, status=exc.status_code)
 
 
+MAX_JSON_BYTES = 1_000_000  # a JSON body; photos have their own limit (MAX_ATTACHMENT_MB)
+
+
 def json_object(request: Request) -> dict:
     """The request body as a JSON object, or a 400 saying what is wrong."""
     if not request.body:
         raise BadRequest("empty_body", "请求体为空，需要一个 JSON 对象。")
+    if len(request.body) > MAX_JSON_BYTES:
+        raise BadRequest("payload_too_large", "请求体太大了（最多 1 MB）。", status=413)
     try:
         body = request.json
     except Exception:  # noqa: BLE001 - Sanic raises its own error type for bad JSON

@@ -23,7 +23,7 @@ ROUTE_PARAM = re.compile(r"^<(\w+)(?::[^>]*)?>$")
 UNDOCUMENTED_METHODS = ("HEAD", "OPTIONS")  # CORS preflights and automatic HEADs
 ERROR_TEXTS = {
     400: "请求体不是合法的 JSON 对象，或参数不对", 401: "没有或错误的凭据", 403: "身份不符或缺少 CSRF 令牌",
-    404: "找不到（或不属于这位顾客的）工单", 409: "状态冲突", 413: "字段或请求体太长",
+    404: "找不到（或不属于这位顾客的）工单", 409: "状态冲突", 413: "字段或请求体太长", 415: "不支持的文件类型",
     422: "字段缺失、类型或取值不对", 429: "太频繁，请稍后再试",
 }
 SECURITY_SCHEMES = {
@@ -114,6 +114,11 @@ def _operation(path: str, method: str, route, contract: Operation | None, settin
         body_schema = _ref(contract.body.for_settings(settings), names)
         described["requestBody"] = {"required": True, "content": {
             media: {"schema": body_schema} for media in contract.body_media_types}}
+    if contract.upload:
+        described["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": sorted(contract.upload),
+            "properties": {name: {"type": "string", "format": "binary", "description": text}
+                           for name, text in contract.upload.items()}}}}}
     responses: dict[str, Any] = {}
     for status, reply in contract.replies().items():
         responses[str(status)] = {"description": reply.description}

@@ -112,9 +112,23 @@ class TicketEvent(View):
     at: datetime
 
 
+class Attachment(View):
+    id: str
+    url: str = field(description="fetchable by the session's customer and by logged-in agents")
+    content_type: str = field(description="image/jpeg | image/png | image/webp (from the bytes, not the name)")
+    bytes: int = field(description="size as stored, after the metadata (EXIF) was removed")
+
+
+class StoredAttachment(Attachment):
+    width: int
+    height: int
+    created_at: datetime
+
+
 class TicketDetail(Ticket):
     transcript: list[ChatMessage] = field(description="the chat session's messages, agent replies included")
     events: list[TicketEvent] = field(description="audit trail, oldest first")
+    attachments: list[StoredAttachment] = field(description="evidence photos the customer sent in the chat")
 
 
 class Change(View):

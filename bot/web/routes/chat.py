@@ -25,7 +25,7 @@ bp = Blueprint("chat")
 log = logging.getLogger(__name__)
 
 # What a customer may see of a stored message's meta (no agent login names, no internal notes).
-PUBLIC_META = ("kind", "display_name", "client_id", "button_title", "mode")
+PUBLIC_META = ("kind", "display_name", "client_id", "button_title", "mode", "attachment")
 WS_IDLE_SECONDS = 25
 
 

@@ -15,6 +15,7 @@ from sanic import Blueprint, Request
 from sanic.response import json, raw
 
 from bot.domain.privacy import mask_message
+from bot.services.attachments import attachment_view
 from bot.services.tickets import ReasonRequired, customer_view, event_view, ticket_view
 from bot.store import NoConversation, TicketFilter, TicketNotFound
 from bot.store.tickets import day_bounds
@@ -126,6 +127,8 @@ async def get_ticket(request: Request, ticket_id: TicketId):
     view = ticket_view(ticket, now_utc(request), ctx.settings.tz)
     view["transcript"] = _transcript(ctx.store, ticket)
     view["events"] = [event_view(e) for e in ctx.store.list_events(ticket["id"])]
+    view["attachments"] = ([attachment_view(a) for a in ctx.store.session_attachments(ticket["session_id"])]
+                           if ticket["session_id"] else [])
     return json({"ticket": view})
 
 
