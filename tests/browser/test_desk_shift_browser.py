@@ -97,3 +97,37 @@ def test_resolving_a_ticket_nobody_answered_asks_for_a_reason_the_customer_is_to
     chat = requests.get(f"{live.base}/api/chat/{session}/messages", timeout=10).json()["messages"]
     closing = [m for m in chat if m["meta"].get("kind") == "agent_done"]
     assert closing and "您已撤回这次投诉" in closing[-1]["text"]
+
+
+@pytest.mark.browser
+def test_a_photo_sent_from_the_widget_is_seen_on_the_desk(live, browser, page):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 90), (40, 120, 200)).save(buffer, format="JPEG")
+    shopper = browser.new_context(viewport={"width": 390, "height": 760}, locale="zh-CN").new_page()
+    shopper.goto(f"{live.base}/")
+    shopper.click(".sc-bubble")
+    session = shopper.evaluate("ShopChat.sessionId()")
+    shopper.set_input_files(".sc-photo-input", files=[{"name": "破损.jpg", "mimeType": "image/jpeg",
+                                                       "buffer": buffer.getvalue()}])
+    shopper.wait_for_selector(".sc-customer img.sc-image")
+    shopper.screenshot(path=str(SCREENSHOTS / "widget-photo.png"))
+
+    live.store.append_message(session, "customer", '/inform{"expectation": "resend"}', None,
+                              {"button_title": "补发商品"})
+    ticket = create_ticket(live, "photo-desk-1", session_id=session, issue_type="package_damaged_or_lost",
+                           expectation="resend", description="杯子碎了，照片已发")
+    log_in(page, live, path=f"/desk/tickets/{ticket['id']}")
+    photo = page.locator("#transcript .bubble.from-customer .bubble-photo img")
+    photo.wait_for()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 120", arg=photo.element_handle())
+    detail = live.call("GET", f"/api/tickets/{ticket['id']}").json()["ticket"]
+    assert len(detail["attachments"]) == 1
+    # The transcript shows the button the customer clicked, not its payload.
+    clicked = page.locator("#transcript .bubble.from-customer .bubble-text").last
+    assert clicked.inner_text() == "补发商品" and "/inform" not in page.locator("#transcript").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "desk-photo-transcript.png"))
+    shopper.context.close()

@@ -141,12 +141,21 @@
     if (meta.mode === "degraded") tags.push("系统繁忙时的自动回复");
     if (meta.rejected === "too_long") tags.push("超长消息，已保存");
     const buttons = (message.buttons || []).map((b) => el("span", { class: "chip", text: b.title || b.payload || "" }));
+    // What the customer saw: the title of the button they clicked (the payload only on hover) or the photo.
+    const clicked = message.sender === "customer" && meta.button_title;
+    if (clicked) tags.push("点击按钮");
+    const photo = meta.attachment && meta.attachment.url ? meta.attachment : null;
+    const content = photo
+      ? el("a", { href: photo.url, target: "_blank", rel: "noopener", class: "bubble-photo" },
+        el("img", { src: photo.url, alt: "顾客发送的图片", loading: "lazy" }))
+      : el("div", { class: "bubble-text", text: clicked ? meta.button_title : message.text,
+        title: clicked ? `按钮代码：${message.text}` : null });
     return el("div", { class: `bubble from-${message.sender}`, data: { id: message.id } },
       el("div", { class: "bubble-meta" },
         el("span", { class: "who", text: who }),
         el("time", { datetime: message.created_at, text: Desk.formatTime(message.created_at) }),
         ...tags.map((t) => el("span", { class: "tag", text: t }))),
-      el("div", { class: "bubble-text", text: message.text }),
+      content,
       buttons.length ? el("div", { class: "chips" }, ...buttons) : null);
   }
 

@@ -178,6 +178,19 @@
   input.setAttribute("aria-label", "输入消息");
   var sendBtn = el("button", "sc-send", "发送");
   sendBtn.type = "submit";
+  // Evidence photos: camera or album on a phone (no `capture`, so both are offered).
+  var photoBtn = el("button", "sc-photo", "图片");
+  photoBtn.type = "button";
+  photoBtn.setAttribute("aria-label", "发送图片（JPG、PNG、WebP）");
+  var photoInput = document.createElement("input");
+  photoInput.type = "file";
+  photoInput.accept = "image/jpeg,image/png,image/webp";
+  photoInput.className = "sc-photo-input";
+  photoInput.hidden = true;
+  photoInput.setAttribute("aria-hidden", "true");
+  photoInput.tabIndex = -1;
+  form.appendChild(photoBtn);
+  form.appendChild(photoInput);
   form.appendChild(input);
   form.appendChild(sendBtn);
   var foot = el("div", "sc-foot");
@@ -265,8 +278,17 @@
     var label = senderLabel(message);
     if (label) node.appendChild(el("div", "sc-label", label));
     var shown = (sender === "customer" && message.meta && message.meta.button_title) || message.text;
-    var body = el("div", "sc-text", shown);
-    node.appendChild(body);
+    var photo = message.meta && message.meta.attachment;
+    if (photo && photo.url) {
+      var img = document.createElement("img");
+      img.className = "sc-image";
+      img.alt = "您发送的图片";
+      img.loading = "lazy";
+      img.src = BASE + photo.url;
+      node.appendChild(img);
+    } else {
+      node.appendChild(el("div", "sc-text", shown));
+    }
     if (message.created_at) node.title = timeText(message.created_at);
     if (message.buttons && message.buttons.length) node.appendChild(buttonsFor(message));
     return node;
@@ -351,6 +373,26 @@
     typing.hidden = true;
     clearTimeout(state.typingTimer);
   }
+
+  function sendPhoto(file) {
+    if (!file) return;
+    var body = new FormData();
+    body.append("file", file, file.name || "photo.jpg");
+    photoBtn.disabled = true;
+    photoBtn.textContent = "上传中…";
+    fetch(BASE + "/api/chat/" + encodeURIComponent(SID) + "/attachments", { method: "POST", body: body })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (!response.ok) throw new Error(answer.message || "图片发送失败，请稍后再试。");
+          return answer;
+        });
+      })
+      .then(function () { if (typeof poll === "function") poll(); })
+      .catch(function (err) { notice(err.message || "图片发送失败，请稍后再试。"); })
+      .then(function () { photoBtn.disabled = false; photoBtn.textContent = "图片"; photoInput.value = ""; });
+  }
+  photoBtn.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () { sendPhoto(photoInput.files && photoInput.files[0]); });
 
   function notice(text) {
     noticeBar.textContent = text;
