@@ -73,8 +73,8 @@ def test_the_submission_time_is_kept_unless_ahead_of_now_or_too_old():
 
 
 @pytest.mark.parametrize("body, expected", [
-    ({}, (422, "empty_body", "请至少给出一个要修改的字段：status、assignee、priority、note。", {})),
-    ({"state": "open"}, (422, "unknown_field", "不能修改字段 state，可改：status、assignee、priority、note。",
+    ({}, (422, "empty_body", "请至少给出一个要修改的字段：status、assignee、priority、note、reason。", {})),
+    ({"state": "open"}, (422, "unknown_field", "不能修改字段 state，可改：status、assignee、priority、note、reason。",
                          {"field": "state"})),
     ({"status": None}, (422, "missing_field", "缺少字段 status。", {"field": "status"})),
     ({"assignee": 7}, (422, "wrong_type", "字段 assignee 必须是客服账号名或 null。", {"field": "assignee"})),
