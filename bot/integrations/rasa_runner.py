@@ -129,7 +129,13 @@ def install_speedups() -> None:
 
 
 def main() -> None:
+    import os
+
+    from bot.integrations.rasa_stores import prepare_tracker_store
+
     install_speedups()
+    if os.environ.get("TRACKER_STORE_URL"):
+        prepare_tracker_store(os.environ["TRACKER_STORE_URL"])
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

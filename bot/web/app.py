@@ -14,12 +14,23 @@ from bot.integrations.notify import Notifier
 from bot.integrations.rasa_client import RasaClient
 from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_loop
 from bot.store import Store, open_store
+from bot.store.live_events import EventLog
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
 from bot.web.http import BadRequest, error_response
 
 _app_names = itertools.count()
 log = logging.getLogger(__name__)
+
+
+def make_event_hub(settings: Settings, store: Store) -> EventHub:
+    """Durable live events in the store's database; Redis tells other replicas when configured."""
+    bus = None
+    if settings.redis_url:
+        from bot.integrations.event_bus import RedisBus
+
+        bus = RedisBus(settings.redis_url)
+    return EventHub(log=EventLog(store.engine), bus=bus)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Sanic:
@@ -30,7 +41,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.settings = settings
     app.ctx.store = store or open_store(settings.database_url)
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds)
-    app.ctx.events = EventHub()  # live updates for the desk (SSE)
+    app.ctx.events = make_event_hub(settings, app.ctx.store)  # live updates for the desk (SSE) and chats
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
         "message", {"session_id": session_id, "ticket_id": None, "message": message}))
@@ -71,6 +82,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
             log.exception("unhandled error on %s", request.path)
         message = str(exc) if status < 500 else "服务器开小差了，请稍后再试。"
         return json({"error": "http_error" if status < 500 else "server_error", "message": message}, status=status)
+
+    @app.before_server_start
+    async def _start_live_events(app, _loop):
+        await app.ctx.events.start()
 
     @app.after_server_start
     async def _start_escalation(app, loop):
