@@ -64,7 +64,7 @@ class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'desk.sqlite3'}"
     # Rasa's conversations (SQLTrackerStore): a SQLite file on one machine, PostgreSQL for replicas.
     tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.sqlite3'}"
-    # Redis (optional): live events across bot-service replicas and Rasa's RedisLockStore.
+    # Redis (optional): Rasa's RedisLockStore, needed as soon as there are several Rasa servers.
     redis_url: str = ""
     # Written by `python -m bot up` for its children: restarts shown in /healthz.
     supervisor_status_file: str = ""

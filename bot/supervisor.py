@@ -180,8 +180,8 @@ class Supervisor:
                     self.write_status()
                     return process.returncode or 1
                 ran = now - child.started_at
-                child.crashes_in_a_row = 0 if ran >= STABLE_SECONDS else child.crashes_in_a_row + 1
-                delay = RESTART_DELAYS[min(child.crashes_in_a_row, len(RESTART_DELAYS) - 1)]
+                child.crashes_in_a_row = 1 if ran >= STABLE_SECONDS else child.crashes_in_a_row + 1
+                delay = RESTART_DELAYS[min(child.crashes_in_a_row, len(RESTART_DELAYS)) - 1]
                 child.restart_at = now + delay
                 _say(f"{child.service.name} exited with code {process.returncode} after {ran:.0f} s; "
                      f"restarting it in {delay} s (restart {child.restarts + 1})")

@@ -23,14 +23,17 @@ _app_names = itertools.count()
 log = logging.getLogger(__name__)
 
 
-def make_event_hub(settings: Settings, store: Store) -> EventHub:
-    """Durable live events in the store's database; Redis tells other replicas when configured."""
+def make_event_hub(store: Store) -> EventHub:
+    """Durable live events in the store's database; on PostgreSQL, replicas ring each other with
+    LISTEN/NOTIFY (on SQLite, one machine, other processes' events arrive by the poll)."""
+    log = EventLog(store.engine)
     bus = None
-    if settings.redis_url:
-        from bot.integrations.event_bus import RedisBus
+    if log.postgres:
+        from bot.integrations.event_bus import PgNotifyBus
 
-        bus = RedisBus(settings.redis_url)
-    return EventHub(log=EventLog(store.engine), bus=bus)
+        bus = PgNotifyBus(store.engine)
+        log.notify = (bus.channel, bus.sender)
+    return EventHub(log=log, bus=bus)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Sanic:
@@ -41,7 +44,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.settings = settings
     app.ctx.store = store or open_store(settings.database_url)
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds)
-    app.ctx.events = make_event_hub(settings, app.ctx.store)  # live updates for the desk (SSE) and chats
+    app.ctx.events = make_event_hub(app.ctx.store)  # live updates for the desk (SSE) and chats
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
         "message", {"session_id": session_id, "ticket_id": None, "message": message}))

@@ -12,9 +12,9 @@ Two modes, one interface:
   row of `live_events` (bot.store.live_events) whose id the database hands out, unique across
   restarts and replicas, so a desk reconnecting after a restart gets what it missed. A tailer task
   follows the table in id order and delivers to this process's subscribers; it wakes at once for
-  events published here, on the bus's signal for events of other replicas (Redis pub/sub,
-  bot.integrations.event_bus), and once a second regardless, so a lost signal (or no Redis at
-  all) delays an event by at most a second instead of losing it.
+  events published here, on the bus's signal for events of other replicas (PostgreSQL
+  LISTEN/NOTIFY, bot.integrations.event_bus), and once a second regardless, so a lost signal (or
+  no bus at all: SQLite) delays an event by at most a second instead of losing it.
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class Subscription:
 class EventHub:
     def __init__(self, history: int = 500, queue_size: int = 1000, log=None, bus=None):
         """`log`: a bot.store.live_events.EventLog (durable mode) or None (in memory); `bus`: an
-        optional cross-process signal (bot.integrations.event_bus.RedisBus) for durable mode."""
+        optional cross-process signal (bot.integrations.event_bus.PgNotifyBus) for durable mode."""
         self._ids = itertools.count(1)
         self._last_memory_id = 0
         self._history_size = history

@@ -1,63 +1,15 @@
 """Live events survive restarts and replicas: the desk's SSE stream served for real (Sanic on
-loopback), apps recreated on the same database, two apps side by side on one SQLite file (polling)
-and on PostgreSQL with Redis pub/sub (skipped when either is unreachable)."""
+loopback), apps recreated on the same database, two apps side by side on one SQLite file (the
+once-a-second poll) and on PostgreSQL (LISTEN/NOTIFY; skipped when PostgreSQL is unreachable)."""
 from __future__ import annotations
 
-import json
-import socket
-import threading
 import time
 
 import pytest
-import requests
 
 from bot.web.events import EventHub
-from tests.support.live_app import TOKEN, LiveApp, database_url, free_port, make_settings, ticket_body
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-class DeskStream:
-    """A desk's SSE connection read in a thread: `events` fills as frames arrive."""
-
-    def __init__(self, base: str, last_event_id: int | None = None):
-        self.events: list[dict] = []
-        self.opened = threading.Event()
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = str(last_event_id)
-        self._response = requests.get(f"{base}/api/desk/events", headers=headers, stream=True, timeout=60)
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        self.opened.set()
-        try:
-            for line in self._response.iter_lines(decode_unicode=True):
-                if line and line.startswith("data: "):
-                    self.events.append(json.loads(line[len("data: "):]))
-        except (requests.RequestException, ValueError, AttributeError):
-            pass  # the server went away: what arrived is in self.events
-
-    def tickets_created(self) -> list[str]:
-        return [e["data"]["ticket"]["id"] for e in self.events if e["type"] == "ticket_created"]
-
-    def wait_for_ticket(self, ticket_id: str, seconds: float = 10) -> float:
-        """Seconds until the ticket's `ticket_created` arrived; fails after `seconds`."""
-        started = time.monotonic()
-        while ticket_id not in self.tickets_created():
-            assert time.monotonic() - started < seconds, f"{ticket_id} not received; got {self.tickets_created()}"
-            time.sleep(0.02)
-        return time.monotonic() - started
-
-    def close(self) -> None:
-        # Shut the socket down first: closing a streamed response waits for the reader thread,
-        # which sits in recv() until the next keep-alive comment (15 s).
-        connection = getattr(self._response.raw, "connection", None)
-        if connection is not None and connection.sock is not None:
-            connection.sock.shutdown(socket.SHUT_RDWR)
-        self._response.close()
-        self._thread.join(5)
+from tests.support.desk_stream import DeskStream
+from tests.support.live_app import LiveApp, database_url, make_settings, ticket_body
 
 
 def create_ticket(live: LiveApp, key: str) -> dict:
@@ -123,27 +75,22 @@ def test_in_memory_hub_keeps_the_interface_for_scripts_and_tests():
     assert hub.describe()["mode"] == "memory"
 
 
-def _replicas(tmp_path, url: str, redis_url: str = ""):
-    env = {"DATABASE_URL": url, "REDIS_URL": redis_url}
+def _replicas(tmp_path, url: str):
+    env = {"DATABASE_URL": url}
     return LiveApp(make_settings(tmp_path, **env)).start(), LiveApp(make_settings(tmp_path, **env)).start()
 
 
-def _redis_unreachable() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        return f"Redis at {REDIS_URL} unreachable: {exc}"
-    return None
+def _wait_for_bus(*lives: LiveApp, connected: bool = True) -> None:
+    deadline = time.monotonic() + 10
+    while not all(live.app.ctx.events.describe()["bus"]["connected"] is connected for live in lives):
+        assert time.monotonic() < deadline, "LISTEN connections not in the expected state"
+        time.sleep(0.05)
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql+redis"])
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_every_desk_sees_every_event_with_two_replicas(tmp_path, kind):
-    if kind != "sqlite" and _redis_unreachable():
-        pytest.skip(_redis_unreachable())
-    with database_url(kind.split("+")[0], tmp_path) as url:
-        a, b = _replicas(tmp_path, url, REDIS_URL if "redis" in kind else "")
+    with database_url(kind, tmp_path) as url:
+        a, b = _replicas(tmp_path, url)
         try:
             reactions = {"a": [], "b": []}
             a.app.ctx.events.on_publish(lambda e: reactions["a"].append(e.id))
@@ -151,23 +98,19 @@ def test_every_desk_sees_every_event_with_two_replicas(tmp_path, kind):
             desk_a, desk_b = DeskStream(a.base), DeskStream(b.base)
             wait_for_subscribers(a)
             wait_for_subscribers(b)
-            if "redis" in kind:
-                deadline = time.monotonic() + 10
-                while not (a.app.ctx.events.describe()["bus"]["connected"]
-                           and b.app.ctx.events.describe()["bus"]["connected"]):
-                    assert time.monotonic() < deadline, "Redis subscriptions not ready"
-                    time.sleep(0.05)
+            if kind == "postgresql":
+                _wait_for_bus(a, b)
             delays = []
             for n in range(6):
                 origin = (a, b)[n % 2]
-                ticket = create_ticket(origin, f"replicas-{kind.replace('+', '-')}-{n}")
+                ticket = create_ticket(origin, f"replicas-{kind}-{n}")
                 delays += [desk_a.wait_for_ticket(ticket["id"]), desk_b.wait_for_ticket(ticket["id"])]
             # Both desks saw the same events in the same order, with ids unique across the replicas.
             assert [e["id"] for e in desk_a.events] == [e["id"] for e in desk_b.events]
             assert len({e["id"] for e in desk_a.events}) == len(desk_a.events)
             # A reaction runs once, in the replica that published, never in both.
             assert reactions["a"] and reactions["b"] and not set(reactions["a"]) & set(reactions["b"])
-            if "redis" in kind:
+            if kind == "postgresql":
                 assert max(delays) < 0.9, delays  # the doorbell, not the once-a-second poll
             desk_a.close()
             desk_b.close()
@@ -176,16 +119,63 @@ def test_every_desk_sees_every_event_with_two_replicas(tmp_path, kind):
             b.stop()
 
 
-def test_redis_down_loses_nothing_events_arrive_by_polling(tmp_path):
-    live = LiveApp(make_settings(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")).start()
-    try:
-        desk = DeskStream(live.base)
-        wait_for_subscribers(live)
-        ticket = create_ticket(live, "no-redis")
-        assert desk.wait_for_ticket(ticket["id"], seconds=5) < 2
-        health = live.call("GET", "/healthz").json()
-        assert health["live_events"]["mode"] == "database"
-        assert health["live_events"]["bus"]["connected"] is False
-        desk.close()
-    finally:
-        live.stop()
+def test_a_broken_listen_connection_loses_nothing_and_comes_back(tmp_path):
+    import psycopg2
+
+    from tests.support.live_app import POSTGRES
+
+    with database_url("postgresql", tmp_path) as url:
+        a, b = _replicas(tmp_path, url)
+        try:
+            desk = DeskStream(b.base)
+            wait_for_subscribers(b)
+            _wait_for_bus(a, b)
+            health = b.call("GET", "/healthz").json()["live_events"]
+            assert health["mode"] == "database" and health["bus"]["kind"] == "postgresql_notify"
+            channel = b.app.ctx.events.describe()["bus"]["channel"]
+            admin = psycopg2.connect(**POSTGRES)
+            admin.autocommit = True
+
+            def listeners() -> set[int]:
+                with admin.cursor() as cursor:
+                    cursor.execute("SELECT pid FROM pg_stat_activity WHERE query = %s", (f'LISTEN "{channel}"',))
+                    return {row[0] for row in cursor.fetchall()}
+
+            before = listeners()
+            assert len(before) == 2
+            with admin.cursor() as cursor:  # both replicas' LISTEN connections go, as in a database restart
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", (list(before),))
+            ticket = create_ticket(a, "listener-broken")
+            assert desk.wait_for_ticket(ticket["id"], seconds=5) < 2.5  # by the poll, or the bell once back
+            deadline = time.monotonic() + 15
+            while not (len(listeners()) == 2 and not listeners() & before):
+                assert time.monotonic() < deadline, "the replicas did not LISTEN again"
+                time.sleep(0.1)
+            admin.close()
+            _wait_for_bus(a, b)
+            again = create_ticket(a, "listener-back")
+            assert desk.wait_for_ticket(again["id"]) < 0.9
+            desk.close()
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_the_log_reconnects_after_postgresql_dropped_its_connection(tmp_path):
+    import psycopg2
+
+    from bot.store.db import _make_engine
+    from bot.store.live_events import EventLog
+    from tests.support.live_app import POSTGRES
+
+    with database_url("postgresql", tmp_path) as url:
+        events = EventLog(_make_engine(url))
+        first = events.append("message", {"n": 1})["id"]
+        backend = events._run(lambda cursor: (cursor.execute("SELECT pg_backend_pid()"), cursor.fetchone()[0])[1])
+        admin = psycopg2.connect(**POSTGRES)
+        admin.autocommit = True
+        admin.cursor().execute("SELECT pg_terminate_backend(%s)", (backend,))  # as a database restart would
+        admin.close()
+        second = events.append("message", {"n": 2})["id"]
+        assert second > first and [e["data"]["n"] for e in events.after(0)] == [1, 2]
+        events.close()
