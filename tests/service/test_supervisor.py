@@ -87,3 +87,31 @@ def test_a_service_that_never_came_up_stops_everything(tmp_path):
     child.process.wait(10)
     assert supervisor.check() == 3
     assert child.restarts == 0
+
+
+def test_one_service_runs_alone_with_the_supervisors_command_line(tmp_path):
+    """`python -m bot service bot`: what the systemd units in deploy/systemd start."""
+    import subprocess
+
+    port = free_port()
+    env = {**os.environ, "DOTENV_DISABLED": "1", "BOT_PORT": str(port), "BOT_HOST": "127.0.0.1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}", "RASA_URL": f"http://127.0.0.1:{free_port()}",
+           **{name: "x" * 24 for name in ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET")}}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "service", "bot"], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = until(lambda: _health(f"http://127.0.0.1:{port}/healthz"), 60)
+        assert body["services"]["bot"]["ok"] is True
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)
+    assert process.returncode is not None
+
+
+def _health(url: str):
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).json()
+    except (requests.RequestException, ValueError):
+        return None

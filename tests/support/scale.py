@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -107,10 +108,12 @@ class ScaleStack:
         self._wait(name, service.health_url)
 
     def start_all(self) -> None:
-        self.start_nginx()
         for name in ["actions", *[f"rasa{i}" for i in range(1, self.replicas + 1)],
                      *[f"bot{i}" for i in range(1, self.replicas + 1)]]:
             self.start(name)
+        # Last: a request through nginx before the replicas listen would mark them failed, and the
+        # next request to probe one could be the desk's hour-long event stream.
+        self.start_nginx()
 
     def _wait(self, name: str, url: str, seconds: float = 600) -> None:
         deadline = time.time() + seconds
@@ -150,11 +153,11 @@ class ScaleStack:
                                                    stdout=open(self.tmp / "nginx.log", "ab"),
                                                    stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 20
-        while time.time() < deadline:
+        while time.time() < deadline:  # listening? (a TCP connection, no request to the replicas)
             try:
-                requests.get(f"{self.front}/", timeout=2)
+                socket.create_connection(("127.0.0.1", self.ports["front"]), timeout=2).close()
                 return
-            except requests.RequestException:
+            except OSError:
                 time.sleep(0.2)
         raise TimeoutError(f"nginx did not come up: {(self.tmp / 'nginx.err').read_text()[-2000:]}")
 
