@@ -64,7 +64,7 @@ def predict(cpu_ms: dict[str, float], rasa_processes: int, cores: int) -> dict[s
     loop: one core at most) and the one bot service under their own single-core ceilings."""
     rasa = sum(v for k, v in cpu_ms.items() if k.startswith("rasa"))
     total = sum(cpu_ms.values())
-    bot = cpu_ms.get("bot", 0)
+    bot = sum(v for k, v in cpu_ms.items() if k.startswith("bot"))
     limits = {"all cores busy": cores * 1000 / total if total else None,
               "Rasa processes (one core each)": rasa_processes * 1000 / rasa if rasa else None,
               "one bot service (one core)": 1000 / bot if bot else None}
@@ -91,7 +91,7 @@ def run(duration: float = 45, levels: list[int] | None = None, paced: list[int] 
     admin.cursor().execute(f"CREATE SCHEMA {schema}")
     import tempfile
 
-    stack = ScaleStack(Path(tempfile.mkdtemp(prefix="bench-scale-")), schema, replicas=2)
+    stack = ScaleStack(Path(tempfile.mkdtemp(prefix="bench-scale-")), schema, replicas=2, bots=1)
     result: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cores": os.cpu_count(),
                               "load_average_before": load_average(), "duration_s": duration, "runs": {}}
     try:

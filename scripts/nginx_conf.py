@@ -13,8 +13,10 @@ what was tested.
 - The chat WebSocket (`/api/chat/<id>/ws`) is upgraded; the desk's event stream
   (`/api/desk/events`) is not buffered, so each event reaches the browser at once.
 - A replica that refuses connections is skipped for the same request (`proxy_next_upstream error`),
-  and taken out for 5 s. A POST already sent to a replica that then dies is *not* resent by nginx
-  (it may have been processed); the widget resends it with the same client_id.
+  and after three failures taken out for 5 s. Kept-alive connections to the replicas are dropped
+  after 4 s idle, before Sanic's own 5 s, so nginx never reuses one the replica is closing.
+- A POST already sent to a replica that then dies is *not* resent by nginx (it may have been
+  processed); the widget resends it with the same client_id.
 - The bot services reach the Rasa servers through the second server block the same way.
 """
 from __future__ import annotations
@@ -33,8 +35,11 @@ def render(listen: str, bots: list[str], rasa_listen: str, rasas: list[str], acc
            log_bodies: bool = False) -> str:
     """The site configuration (the content of an `http {}` block)."""
     def upstream(name: str, servers: list[str]) -> str:
-        lines = "".join(f"    server {server} max_fails=1 fail_timeout=5s;\n" for server in servers)
-        return f"upstream {name} {{\n{lines}    keepalive 32;\n}}\n"
+        lines = "".join(f"    server {server} max_fails=3 fail_timeout=5s;\n" for server in servers)
+        # Sanic (bot services and Rasa) closes an idle kept-alive connection after 5 s; nginx must
+        # let go first, or it sends a request down a connection being closed: "connection reset",
+        # a 502 for that POST and the replica counted as failed (seen in bench/scale.py).
+        return f"upstream {name} {{\n{lines}    keepalive 32;\n    keepalive_timeout 4s;\n}}\n"
 
     log_format = "complaint_bot_bodies" if log_bodies else "complaint_bot"
     log = f"access_log {access_log} {log_format};" if access_log else "access_log off;"

@@ -1,4 +1,4 @@
-"""`python -m bot.integrations.rasa_runner run …`: Rasa's own command line with five measured speed fixes.
+"""`python -m bot.integrations.rasa_runner run …`: Rasa's own command line with six measured speed fixes.
 
 Each one keeps Rasa's behaviour and removes repeated work found by profiling a served Rasa under
 load (docs/BENCHMARKS.md, "Where the time goes"):
@@ -16,6 +16,9 @@ load (docs/BENCHMARKS.md, "Where the time goes"):
   now left as they are, which is what Rasa returned anyway.
 - Turning stored events back into objects looked up each event's class by walking every subclass of
   `Event` (about 6 % of Rasa's CPU under load); the lookup is now a table built once.
+- The SQL tracker store (conversations survive restarts) blocked the event loop on every read and
+  write; bot.integrations.tracker_store_speedups runs them in a thread, without ORM objects and
+  without waiting for the disk.
 """
 from __future__ import annotations
 
@@ -121,6 +124,9 @@ def install_literal_intent_payloads() -> None:
 
 
 def install_speedups() -> None:
+    from bot.integrations.tracker_store_speedups import install_fast_sql_tracker_store
+
+    install_fast_sql_tracker_store()
     install_cached_response_validator()
     install_literal_intent_payloads()
     install_slim_domain_for_actions()

@@ -57,9 +57,10 @@ def missing_parts() -> str | None:
 class ScaleStack:
     """rasa1, rasa2, actions, bot1, bot2 and nginx on loopback; `front` is what customers use."""
 
-    def __init__(self, tmp: Path, schema: str, replicas: int = 2):
+    def __init__(self, tmp: Path, schema: str, replicas: int = 2, bots: int | None = None):
         self.tmp = tmp
         self.replicas = replicas
+        self.bots = replicas if bots is None else bots  # bot services behind nginx (bench: 1)
         self.token = secrets.token_urlsafe(24)
         self.ports = {f"rasa{i}": free_port() for i in range(1, replicas + 1)}
         self.ports.update({f"bot{i}": free_port() for i in range(1, replicas + 1)})
@@ -109,7 +110,7 @@ class ScaleStack:
 
     def start_all(self) -> None:
         for name in ["actions", *[f"rasa{i}" for i in range(1, self.replicas + 1)],
-                     *[f"bot{i}" for i in range(1, self.replicas + 1)]]:
+                     *[f"bot{i}" for i in range(1, self.bots + 1)]]:
             self.start(name)
         # Last: a request through nginx before the replicas listen would mark them failed, and the
         # next request to probe one could be the desk's hour-long event stream.
@@ -134,7 +135,7 @@ class ScaleStack:
         sys.path.insert(0, str(ROOT / "scripts"))
         from nginx_conf import render
 
-        bots = [f"127.0.0.1:{self.ports[f'bot{i}']}" for i in range(1, self.replicas + 1)]
+        bots = [f"127.0.0.1:{self.ports[f'bot{i}']}" for i in range(1, self.bots + 1)]
         rasas = [f"127.0.0.1:{self.ports[f'rasa{i}']}" for i in range(1, self.replicas + 1)]
         site = render(f"127.0.0.1:{self.ports['front']}", bots, f"127.0.0.1:{self.ports['rasa_front']}", rasas,
                       access_log=str(self.tmp / "access.log"), log_bodies=True)

@@ -90,3 +90,51 @@ def test_with_redis_configured_rasa_locks_conversations_in_redis():
     ticket = locks.issue_ticket("unit-test-conversation", 5)
     assert locks.get_lock("unit-test-conversation").is_locked(ticket + 1)
     locks.cleanup("unit-test-conversation", ticket)
+
+
+@pytest.fixture
+def fast_store(monkeypatch):
+    """Rasa's SQLTrackerStore with the runner's speed-up installed (undone after the test)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.integrations.tracker_store_speedups import install_fast_sql_tracker_store
+
+    monkeypatch.setattr(SQLTrackerStore, "_retrieve", SQLTrackerStore._retrieve)
+    monkeypatch.setattr(SQLTrackerStore, "save", SQLTrackerStore.save)
+    install_fast_sql_tracker_store()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_fast_store_keeps_rasas_table_and_session_semantics(tmp_path, fast_store, kind):
+    import sqlalchemy as sa
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.support.live_app import database_url
+
+    with database_url(kind, tmp_path) as url:
+        prepare_tracker_store(url)
+        env = endpoint_env(load_settings({"TRACKER_STORE_URL": url}, env_file=NO_FILE))
+        store, _ = _rasa_stores(env)
+        old_session = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.0),
+                       UserUttered("以前的对话", timestamp=2.0), SlotSet("order_number", "111", timestamp=2.0)]
+        tracker = DialogueStateTracker.from_events("c-2", old_session)
+        asyncio.run(store.save(tracker))
+        for event in [ActionExecuted("action_session_start", timestamp=10.0), SessionStarted(timestamp=10.0),
+                      UserUttered("衣服掉色", timestamp=11.0), SlotSet("order_number", "4512345678901234568",
+                                                                      timestamp=11.0)]:
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+
+        again, _ = _rasa_stores(env)
+        latest = asyncio.run(again.retrieve("c-2"))  # as Rasa does for every message
+        asyncio.run(again.save(latest))  # nothing new: nothing written twice
+        latest = asyncio.run(again.retrieve("c-2"))
+        assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["衣服掉色"]
+        assert latest.get_slot("order_number") == "4512345678901234568"
+        everything = asyncio.run(again.retrieve_full_tracker("c-2"))
+        assert [e.text for e in everything.events if isinstance(e, UserUttered)] == ["以前的对话", "衣服掉色"]
+        with again.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = 'c-2'")).scalar() == 8
+        if kind == "sqlite":
+            assert again._wal_keeper is not None  # no WAL checkpoint each time a connection closes
