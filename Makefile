@@ -4,19 +4,23 @@ PY := .venv/bin/python
 RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
-# endpoints.yml reads ${ACTION_SERVER_URL} and ${ACTION_SERVER_TOKEN}; rasa's CLI needs them set
-# even when no action runs (validate, train, test core call no action server).
+# endpoints.yml reads ${ACTION_SERVER_URL}, ${ACTION_SERVER_TOKEN} and the store variables
+# (bot/integrations/rasa_stores.py); rasa's CLI needs them set even when no action runs
+# (validate, train, test core call no action server).
 RASA_ENV := ACTION_SERVER_URL=$${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook} \
-	ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-no-action-server-offline}
+	ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-no-action-server-offline} \
+	TRACKER_STORE_URL=$${TRACKER_STORE_URL:-sqlite:///var/rasa_tracker.sqlite3} RASA_LOCK_STORE=in_memory \
+	RASA_LOCK_STORE_HOST= RASA_LOCK_STORE_PORT=6379 RASA_LOCK_STORE_DB=0 RASA_LOCK_STORE_PASSWORD=
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train run test lint validate pytest e2e nlu-eval bench clean
+.PHONY: help setup train run test lint validate pytest e2e nlu-eval bench scale-test clean
 
 help:
 	@echo "make run    set up, train if needed, start Rasa + action server + bot service"
 	@echo "make test   set up, train if needed, run every check and test"
 	@echo "make train  retrain only if data/, domain.yml or config.yml changed"
 	@echo "make nlu-eval  score the trained model on the held-out NLU test set"
+	@echo "make scale-test  2 bot services + 2 Rasa behind nginx on PostgreSQL + Redis, kills under load"
 
 setup:
 	@scripts/setup_venv.sh
@@ -51,6 +55,11 @@ nlu-eval: setup train
 
 bench: setup train
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+# Two bot services + two Rasa servers behind nginx on PostgreSQL + Redis, with kills under load
+# (docs/DEPLOY.md). Skips, saying why, when nginx, PostgreSQL or Redis is missing.
+scale-test: setup train
+	@$(PY) -m pytest -q -s -m scale tests/stack/test_scale_out.py
 
 test: setup train lint validate pytest e2e
 	@echo "==> all tests passed"

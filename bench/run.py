@@ -31,6 +31,7 @@ from bench.common import (
 )
 
 DOC = ROOT / "docs" / "BENCHMARKS.md"
+ALL_PHASES = {"nlu", "costs", "stack", "scale"}
 
 
 def _commit() -> str:
@@ -114,6 +115,12 @@ def profile_notes(results: dict[str, Any]) -> list[str]:
     return notes
 
 
+def scale_section(results: dict[str, Any]) -> str:
+    from bench import scale
+
+    return scale.render(results.get("scale") or {"skipped": "not run yet (make bench, phase scale)"})
+
+
 class _SkipStack(Exception):
     """The stack phase was not asked for."""
 
@@ -152,10 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="seconds per load level (default 45)")
     parser.add_argument("--levels", default="1,10,50")
     parser.add_argument("--no-write-doc", action="store_true", help="do not overwrite docs/BENCHMARKS.md")
-    parser.add_argument("--phases", default="nlu,costs,stack",
+    parser.add_argument("--phases", default="nlu,costs,stack,scale",
                         help="comma list of nlu (baselines), costs (training + install), stack (cold start, "
-                             "simulator, load, profile); with fewer than all, the other phases' numbers are kept "
-                             "from the last var/bench/results.json")
+                             "simulator, load, profile), scale (one Rasa process vs two on PostgreSQL + Redis "
+                             "behind nginx, bench/scale.py); with fewer than all, the other phases' numbers are "
+                             "kept from the last var/bench/results.json")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite docs/BENCHMARKS.md from var/bench/results.json")
     parser.add_argument("--no-stock-training", action="store_true",
@@ -175,18 +183,18 @@ def main(argv: list[str] | None = None) -> int:
         results["profile_notes"] = profile_notes(results)
         results["targets"] = evaluate_targets(results)
         save_results(results)
-        write_doc(render(results))
+        write_doc(render(results) + "\n" + scale_section(results))
         log(f"wrote {DOC.relative_to(ROOT)} from var/bench/results.json")
         return 0
 
     started = time.time()
     results: dict[str, Any] = {}
-    if phases != {"nlu", "costs", "stack"}:
+    if phases != ALL_PHASES:
         results = load_results()
         results.pop("phase_errors", None)
         results["phases_rerun"] = {**(results.get("phases_rerun") or {}),
                                    **{p: time.strftime("%Y-%m-%d %H:%M %Z") for p in sorted(phases)}}
-    if phases == {"nlu", "costs", "stack"}:
+    if phases == ALL_PHASES:
         results["full_run_date"] = time.strftime("%Y-%m-%d %H:%M %Z")
     results.update({"date": time.strftime("%Y-%m-%d %H:%M %Z"), "commit": _commit(), "machine": machine_info()})
     results.setdefault("settings", {}).update({"install": install} if "costs" in phases else {})
@@ -270,12 +278,18 @@ def main(argv: list[str] | None = None) -> int:
         log("stopping the stack")
         stack.stop_all()
 
+    # 3. One Rasa process or two, in the scale-out set-up (its own processes, after the stack stopped).
+    if "scale" in phases:
+        from bench import scale
+
+        results["scale"] = _phase(results, "scale: one Rasa process or two", scale.run)
+
     results["profile_notes"] = profile_notes(results)
     results["targets"] = evaluate_targets(results)
     results["run_minutes"] = round((time.time() - started) / 60, 1)
     save_results(results)
     if not args.no_write_doc:
-        write_doc(render(results))
+        write_doc(render(results) + "\n" + scale_section(results))
         log(f"wrote {DOC.relative_to(ROOT)} and var/bench/results.json")
     for key, target in results["targets"].items():
         state = "not measured" if target["met"] is None else ("met" if target["met"] else "MISSED")

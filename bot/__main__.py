@@ -1,4 +1,4 @@
-"""Command line: `python -m bot up | serve | parse | agent add NAME`."""
+"""Command line: `python -m bot up | serve | service NAME | parse | agent add NAME`."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import logging
 import sys
 
 from bot.agents_cli import register as register_agent_commands
-from bot.config import ConfigError, ensure_secrets, load_settings, require_secrets
+from bot.config import PROJECT_ROOT, ConfigError, ensure_secrets, load_settings, require_secrets
 
 
 def _settings():
@@ -40,6 +40,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_service(args) -> int:
+    """One service alone, with exactly the command line `up` uses (for systemd units, one per process:
+    docs/DEPLOY.md). Replaces this process, so systemd supervises the service itself."""
+    import os
+
+    from bot.supervisor import _child_env, services
+
+    settings = _settings()
+    for service in services(settings):
+        if service.name == args.name:
+            os.chdir(PROJECT_ROOT)
+            os.execve(service.command[0], service.command, _child_env(settings))
+    print(f"unknown service {args.name!r}", file=sys.stderr)
+    return 2
+
+
 def cmd_parse(args) -> int:
     texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
@@ -65,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
+    one = commands.add_parser("service", help="run one service (rasa, actions or bot) in the foreground")
+    one.add_argument("name", choices=("rasa", "actions", "bot"))
+    one.set_defaults(func=cmd_service)
     parse = commands.add_parser("parse", help="print how the trained model understands each text")
     parse.add_argument("text", nargs="*")
     parse.set_defaults(func=cmd_parse)

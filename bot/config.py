@@ -26,6 +26,7 @@ DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 SECRET_NAMES = ("BOT_API_TOKEN", "RASA_AUTH_TOKEN", "SESSION_SECRET", "SHOP_SECRET", "ACTION_SERVER_TOKEN",
                 "IDENTITY_SECRET")
 
+REDIS_URL = re.compile(r"^redis://(?::[^@/\s]*@)?[A-Za-z0-9.\-_]+(?::\d{1,5})?(?:/\d{1,2})?$")
 
 
 class ConfigError(ValueError):
@@ -66,6 +67,12 @@ class Settings:
     identity_secret: str = ""  # bot service → action server, through Rasa (bot.domain.identity)
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'desk.sqlite3'}"
+    # Rasa's conversations (SQLTrackerStore): a SQLite file on one machine, PostgreSQL for replicas.
+    tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.sqlite3'}"
+    # Redis (optional): Rasa's RedisLockStore, needed as soon as there are several Rasa servers.
+    redis_url: str = ""
+    # Written by `python -m bot up` for its children: restarts shown in /healthz.
+    supervisor_status_file: str = ""
     outbox_path: str = str(PROJECT_ROOT / "var" / "outbox.sqlite3")
     model_path: str = str(PROJECT_ROOT / "models" / "current.tar.gz")
     order_api_url: str = ""
@@ -229,6 +236,14 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     if not re.match(r"^(sqlite|postgresql(\+\w+)?)://", database_url):
         raise ConfigError(f"DATABASE_URL={database_url!r}: expected sqlite:///path/to/file.sqlite3 "
                           "or postgresql://user:password@host:5432/dbname")
+    tracker_store_url = _get(values, "TRACKER_STORE_URL", Settings.tracker_store_url)
+    if not re.match(r"^(sqlite:///.+|postgresql(\+\w+)?://.+)$", tracker_store_url):
+        raise ConfigError(f"TRACKER_STORE_URL={tracker_store_url!r}: expected sqlite:///path/to/file.sqlite3 "
+                          "or postgresql://user:password@host:5432/dbname")
+    redis_url = _get(values, "REDIS_URL", "")
+    if redis_url and not REDIS_URL.match(redis_url):
+        raise ConfigError(f"REDIS_URL={redis_url!r}: expected redis://[:password@]host[:port][/db], "
+                          "e.g. redis://127.0.0.1:6379/0, or empty for none")
     return Settings(
         shop_name=_get(values, "SHOP_NAME", "本店"),
         timezone=timezone,
@@ -259,6 +274,9 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         action_server_token=_get(values, "ACTION_SERVER_TOKEN", ""),
         identity_secret=_get(values, "IDENTITY_SECRET", ""),
         database_url=database_url,
+        tracker_store_url=tracker_store_url,
+        redis_url=redis_url,
+        supervisor_status_file=_get(values, "SUPERVISOR_STATUS_FILE", ""),
         outbox_path=_get(values, "OUTBOX_PATH", Settings.outbox_path),
         model_path=_get(values, "MODEL_PATH", Settings.model_path),
         order_api_url=_url(values, "ORDER_API_URL", "", allow_empty=True),

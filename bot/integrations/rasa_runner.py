@@ -1,4 +1,4 @@
-"""`python -m bot.integrations.rasa_runner run …`: Rasa's own command line with five measured speed fixes.
+"""`python -m bot.integrations.rasa_runner run …`: Rasa's own command line with six measured speed fixes.
 
 Each one keeps Rasa's behaviour and removes repeated work found by profiling a served Rasa under
 load (docs/BENCHMARKS.md, "Where the time goes"):
@@ -20,6 +20,10 @@ load (docs/BENCHMARKS.md, "Where the time goes"):
 Also: the API token comes from RASA_AUTH_TOKEN in the environment and is handed to Rasa's argument
 parser inside this process (`with_auth_token`), so it never appears on the command line, which
 every local user can read (`ps`, /proc/PID/cmdline).
+
+- The SQL tracker store (conversations survive restarts) blocked the event loop on every read and
+  write; bot.integrations.tracker_store_speedups runs them in a thread, without ORM objects and
+  without waiting for the disk.
 """
 from __future__ import annotations
 
@@ -127,6 +131,9 @@ def install_literal_intent_payloads() -> None:
 
 
 def install_speedups() -> None:
+    from bot.integrations.tracker_store_speedups import install_fast_sql_tracker_store
+
+    install_fast_sql_tracker_store()
     install_cached_response_validator()
     install_literal_intent_payloads()
     install_slim_domain_for_actions()
@@ -143,7 +150,11 @@ def with_auth_token(args: list[str], env: Mapping[str, str]) -> list[str]:
 
 
 def main() -> None:
+    from bot.integrations.rasa_stores import prepare_tracker_store
+
     install_speedups()
+    if os.environ.get("TRACKER_STORE_URL"):
+        prepare_tracker_store(os.environ["TRACKER_STORE_URL"])
     from rasa.__main__ import main as rasa_main
 
     # Only this process's copy of argv changes; /proc/PID/cmdline keeps what exec was given.

@@ -16,6 +16,7 @@ from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_
 from bot.services.handoff import Handoff
 from bot.services.tickets import TicketService
 from bot.store import Store, open_store
+from bot.store.live_events import EventLog
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
 from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response
@@ -23,6 +24,19 @@ from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response
 _app_names = itertools.count()
 NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
 log = logging.getLogger(__name__)
+
+
+def make_event_hub(store: Store) -> EventHub:
+    """Durable live events in the store's database; on PostgreSQL, replicas ring each other with
+    LISTEN/NOTIFY (on SQLite, one machine, other processes' events arrive by the poll)."""
+    log = EventLog(store.engine)
+    bus = None
+    if log.postgres:
+        from bot.integrations.event_bus import PgNotifyBus
+
+        bus = PgNotifyBus(store.engine)
+        log.notify = (bus.channel, bus.sender)
+    return EventHub(log=log, bus=bus)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Sanic:
@@ -35,7 +49,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.store = store or open_store(settings.database_url)
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds,
                               identity_secret=settings.identity_secret)
-    app.ctx.events = EventHub()  # live updates for the desk (SSE)
+    app.ctx.events = make_event_hub(app.ctx.store)  # live updates for the desk (SSE) and chats
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
         "message", {"session_id": session_id, "ticket_id": None, "message": message}))
@@ -100,6 +114,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
             log.exception("unhandled error on %s", request.path)
         message = str(exc) if status < 500 else "服务器开小差了，请稍后再试。"
         return json({"error": "http_error" if status < 500 else "server_error", "message": message}, status=status)
+
+    @app.before_server_start
+    async def _start_live_events(app, _loop):
+        await app.ctx.events.start()
 
     @app.after_server_start
     async def _start_background(app, loop):

@@ -168,6 +168,7 @@ async def test_rasas_own_client_configured_by_endpoints_yml_is_let_in(shop, monk
     _live, server, alice = shop
     monkeypatch.setenv("ACTION_SERVER_URL", f"{server.url}/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", ACTION_TOKEN)
+    monkeypatch.setenv("TRACKER_STORE_URL", "sqlite:///:memory:")  # endpoints.yml reads it too
     endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
     assert "token" not in endpoint.params and endpoint.token is None  # never in a logged query string
     asks = tracker("s-alice", "我的投诉怎么样了", "ask_progress", signed("s-alice", "alice"))

@@ -37,6 +37,7 @@ class Stack:
             "SESSION_SECRET": secrets.token_urlsafe(24), "SHOP_SECRET": secrets.token_urlsafe(24),
             "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24), "IDENTITY_SECRET": secrets.token_urlsafe(24),
             "DATABASE_URL": f"sqlite:///{tmp / 'desk.sqlite3'}", "OUTBOX_PATH": str(tmp / "outbox.sqlite3"),
+            "TRACKER_STORE_URL": f"sqlite:///{tmp / 'rasa_tracker.sqlite3'}", "REDIS_URL": "",
             "BUSINESS_HOURS": business_hours, "FOLLOW_CHINA_HOLIDAYS": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         }

@@ -42,10 +42,18 @@ class Shop(View):
     business_hours: str
 
 
+class ShopWarning(View):
+    code: str = field(description="holiday_data_missing")
+    first_uncovered_day: str = field(description="first day the holiday data does not know (YYYY-MM-DD)")
+    years: list[int]
+    message: str = field(description="what the shop should do, in Chinese")
+
+
 class Me(View):
     agent: AgentCard
     csrf_token: str
     shop: Shop
+    warnings: list[ShopWarning] = field([], description="problems the shop should fix (e.g. holiday data)")
 
 
 class LoggedOut(View):
@@ -56,9 +64,17 @@ class ServiceHealth(View):
     ok: bool
     database: Optional[str] = field(None, description="bot: ok | unreachable")
     url: Optional[str] = field(None)
-    sometimes = ("database", "url")
+    restarts: Optional[int] = field(None, description="under `python -m bot up`: restarts by the supervisor")
+    state: Optional[str] = field(None, description="under the supervisor: running | restarting | …")
+    last_exit_code: Optional[int] = field(None)
+    last_exit_at: Optional[str] = field(None)
+    sometimes = ("database", "url", "restarts", "state", "last_exit_code", "last_exit_at")
 
 
 class Health(View):
     status: choice(("ok", "degraded")) = field(description="degraded: Rasa or the action server is down")
     services: dict[str, ServiceHealth] = field(description="bot, rasa, action_server")
+    live_events: dict = field({}, description="how live events reach the desks (log, bus)")
+    warnings: list[ShopWarning] = field([], description="problems the shop should fix (e.g. holiday data)")
+    supervisor: Optional[dict] = field(None, description="the supervisor's status file, when supervised")
+    sometimes = ("supervisor",)

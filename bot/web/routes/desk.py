@@ -34,6 +34,7 @@ from bot.web.http import BadRequest, json_object
 from bot.web.models.desk import AgentList, LoggedOut, LoginForm, LoginResult, Me
 from bot.web.models.views import LiveEvent
 from bot.web.passwords import MAX_PASSWORD_CHARS, dummy_hash, verify_password
+from bot.web.routes.health import shop_warnings
 
 bp = Blueprint("desk")
 log = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ async def me(request: Request, caller: Caller):
     return json({"agent": {"name": caller.name, "display_name": caller.display_name},
                  "csrf_token": caller.csrf_token,
                  "shop": {"name": settings.shop_name, "timezone": settings.timezone,
-                          "business_hours": settings.business_hours}})
+                          "business_hours": settings.business_hours},
+                 "warnings": shop_warnings(request.app.ctx)})
 
 
 @bp.get("/api/agents")
@@ -190,11 +192,14 @@ def sse_frame(event: Event) -> str:
 async def desk_events(request: Request):
     """Server-Sent Events: `ticket_created`, `ticket_updated`, `message`; a comment every 15 s keeps
     proxies from closing the stream. Reconnecting browsers send Last-Event-ID and get what they
-    missed (from the last few hundred events)."""
+    missed (from the last few hundred events). Event ids come from the database: unique across
+    restarts and replicas, so this works after a restart and behind a load balancer."""
     hub = request.app.ctx.events
     raw_last = request.headers.get("last-event-id") or request.args.get("last_event_id") or ""
     last_sent = int(raw_last) if raw_last.isdigit() else 0
     subscription = hub.subscribe()  # before replaying, so nothing falls between the two
+    if last_sent > hub.last_id():
+        last_sent = 0  # an id this log never handed out (another database): start afresh, drop nothing
     try:
         response = await request.respond(
             content_type="text/event-stream; charset=utf-8",

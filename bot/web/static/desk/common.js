@@ -79,7 +79,19 @@ const Desk = (() => {
     state.me = me.agent;
     state.csrf = me.csrf_token;
     if (me.shop && me.shop.timezone) data.shop.timezone = me.shop.timezone;
+    showShopWarnings(me.warnings || []);
     return me;
+  }
+
+  /* Problems the shop must fix (e.g. holiday data missing for the coming weeks), under the top bar. */
+  function showShopWarnings(warnings) {
+    document.querySelectorAll(".shop-warning").forEach((node) => node.remove());
+    const anchor = document.querySelector("header.topbar");
+    if (!anchor) return;
+    for (const warning of warnings.slice().reverse()) {
+      anchor.after(el("p", { class: "alert alert-warning shop-warning", role: "alert", text: warning.message,
+                             data: { code: warning.code || "" } }));
+    }
   }
 
   async function loadAgents() {
