@@ -168,7 +168,11 @@ async def test_rasas_own_client_configured_by_endpoints_yml_is_let_in(shop, monk
     _live, server, alice = shop
     monkeypatch.setenv("ACTION_SERVER_URL", f"{server.url}/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", ACTION_TOKEN)
-    monkeypatch.setenv("TRACKER_STORE_URL", "sqlite:///:memory:")  # endpoints.yml reads it too
+    # endpoints.yml also reads the store variables (bot/integrations/rasa_stores.py)
+    for name, value in {"TRACKER_STORE_URL": "sqlite:///:memory:", "RASA_LOCK_STORE": "in_memory",
+                        "RASA_LOCK_STORE_HOST": "", "RASA_LOCK_STORE_PORT": "6379", "RASA_LOCK_STORE_DB": "0",
+                        "RASA_LOCK_STORE_PASSWORD": ""}.items():
+        monkeypatch.setenv(name, value)
     endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
     assert "token" not in endpoint.params and endpoint.token is None  # never in a logged query string
     asks = tracker("s-alice", "我的投诉怎么样了", "ask_progress", signed("s-alice", "alice"))
