@@ -227,8 +227,20 @@
   bubble.addEventListener("click", function () { setOpen(panel.hidden); });
   closeBtn.addEventListener("click", function () { setOpen(false); bubble.focus(); });
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { setOpen(false); bubble.focus(); }
+    if (event.key === "Escape") { setOpen(false); bubble.focus(); return; }
+    if (event.key === "Tab") trapFocus(event);
   });
+  // On a phone the panel covers the page (the bubble is hidden): Tab cycles inside it.
+  function trapFocus(event) {
+    if (bubble.getClientRects().length) return;
+    var items = Array.prototype.filter.call(panel.querySelectorAll("button, textarea, input, a[href], [tabindex]"),
+      function (n) { return !n.disabled && n.tabIndex >= 0 && n.getClientRects().length > 0; });
+    if (!items.length) return;
+    var active = root.activeElement || document.activeElement;
+    var first = items[0], last = items[items.length - 1];
+    if (event.shiftKey && (active === first || items.indexOf(active) < 0)) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || items.indexOf(active) < 0)) { event.preventDefault(); first.focus(); }
+  }
 
   // -- rendering ----------------------------------------------------------------------------------
   function scrollDown() { log.scrollTop = log.scrollHeight; }
