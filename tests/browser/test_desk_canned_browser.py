@@ -1,6 +1,7 @@
 """Canned replies on the desk in headless Chromium (harness: tests/browser/test_desk_browser.py):
 an agent adds one to the team's library, types "/" and part of its title in the reply box, picks
-it with the keyboard and sends it; the customer's chat shows it."""
+it with the keyboard and sends it; the customer's chat shows it. Assigning a ticket to a colleague
+notifies them (a toast and a desktop notification) on the desk page they have open."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ import requests
 
 from tests.browser import test_desk_browser as desk
 from tests.browser.test_desk_browser import SCREENSHOTS, create_ticket, log_in
+from tests.browser.test_desk_shift_browser import FAKE_NOTIFICATION
 
 live, browser, page = desk.live, desk.browser, desk.page  # the same fixtures, one live app for this module
 
@@ -56,3 +58,27 @@ def test_a_canned_reply_is_added_and_inserted_with_slash(live, page):
     page.fill("#reply-text", "")
     page.keyboard.type("1/2")
     assert page.locator("#canned-picker").is_hidden()
+
+
+@pytest.mark.browser
+def test_assigning_to_a_colleague_notifies_them(live, browser, page):
+    ticket = create_ticket(live, "assign-1", description="颜色发错了，想换货")
+    colleague = browser.new_context(viewport=desk.VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+    colleague.add_init_script(FAKE_NOTIFICATION)
+    log_in(colleague, live, name="max")
+    colleague.wait_for_selector("#live.on")
+
+    log_in(page, live, path=f"/desk/tickets/{ticket['id']}")
+    page.wait_for_selector("#assign-to option[value='max']", state="attached")
+    assert page.locator("#assign-to option[value='lily']").count() == 0, "not offered to oneself"
+    page.select_option("#assign-to", "max")
+    page.click("#assign")
+    expect(page.locator("#head-assignee")).to_contain_text("小马")
+    assert live.store.get_ticket(ticket["id"])["assignee"] == "max"
+
+    colleague.wait_for_function("document.body.dataset.assignedNotices === '1'")
+    expect(colleague.locator(".toast").last).to_contain_text(f"把工单 {ticket['id']} 分派给了你")
+    notes = colleague.evaluate("window.__notes")
+    assert notes[-1]["title"] == "有工单分派给你" and ticket["id"] in notes[-1]["body"]
+    colleague.screenshot(path=str(SCREENSHOTS / "desk-assigned-notice.png"))
+    colleague.context.close()
