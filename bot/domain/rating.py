@@ -7,6 +7,9 @@
   (intent `rate`), so the `rating` entity counts first and then a score anywhere in the message
   ("给5分吧", "很满意 5分"); a rating word right after a negation ("不是很好") does not.
 
+- `parse_correction(text)`: "点错了" / "改成5分" / "刚才点错了，应该是5分" right after a rating:
+  (True, score) or (True, None) when the new score is not said yet; (False, None) otherwise.
+
 Both read the same vocabulary and the same button payload (`rating_payload`).
 """
 from __future__ import annotations
@@ -26,6 +29,11 @@ WORDS: tuple[tuple[str, int], ...] = tuple(sorted((
     ("太差", 1), ("很差", 1), ("一般", 3), ("还行", 3), ("还可以", 4), ("很好", 5)), key=lambda w: -len(w[0])))
 _NEGATED = re.compile(r"(不|没|别)[是太很算]?$")
 MAX_WORD_ANSWER_CHARS = 30  # a longer message that starts with "满意" is more than a rating
+_MISTAKE = re.compile(r"(点错|按错|选错|评错|打错|手滑|重新评|改一下评)")  # a correction even without a score
+_CHANGE_TO = re.compile(r"(改成|改为|换成|应该是|应该给|其实是|想给)")  # a correction only with the new score
+_CN_DIGITS = str.maketrans("一二三四五", "12345")
+_SCORE_WITH_UNIT = re.compile(r"([1-5１-５一二三四五])\s*(?:分|星|颗星)")
+_BARE_SCORE = re.compile(r"(?<![0-9])([1-5１-５])(?![0-9])")
 
 
 def rating_payload(score: int) -> str:
@@ -66,3 +74,20 @@ def rating_from(text: str, entity_value: Any = None) -> int | None:
                 return score
             start = text.find(word, start + 1)
     return None
+
+
+def parse_correction(text: str) -> tuple[bool, int | None]:
+    """Whether the customer corrects the rating they just gave, and the new score if they said it
+    ("点错了，应该是5分" → (True, 5); "点错了" → (True, None); "5分" → (False, None))."""
+    text = (text or "").strip()
+    mistake, change = _MISTAKE.search(text), _CHANGE_TO.search(text)
+    if len(text) > MAX_WORD_ANSWER_CHARS or not (mistake or change):
+        return False, None
+    match = _SCORE_WITH_UNIT.search(text) or _BARE_SCORE.search(text)
+    if match:
+        return True, int(match.group(1).translate(_FULL_WIDTH).translate(_CN_DIGITS))
+    for word, score in WORDS:
+        start = text.find(word)
+        if start >= 0 and not _NEGATED.search(text[max(0, start - 2):start]):
+            return True, score
+    return (True, None) if mistake else (False, None)

@@ -94,6 +94,12 @@ RATING_THANKS_GOOD = "谢谢您的评价！"
 RATING_THANKS_BAD = "抱歉这次没让您满意，您的意见主管会认真看，也可能回访您。"
 RATING_ASK_COMMENT = "想补充几句建议的话，直接输入就好（不需要可以忽略）。"
 RATING_COMMENT_THANKS = "收到您的建议，谢谢！还有别的需要帮忙的，随时告诉我。"
+RATING_FIX_ASK = "没关系，请问您想改成几分？点一下分数就好。"
+
+
+def rating_corrected(score: int) -> str:
+    """The one confirmation of a corrected rating."""
+    return f"好的，已把您的评分改为 {score} 分，谢谢您的评价！"
 
 # -- degraded mode: the assistant is down, the complaint is still recorded -------------------------------
 DEGRADED = ("非常抱歉，系统暂时有点忙，您的留言已经完整记录下来了🙏 "

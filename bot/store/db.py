@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.private_files import private_sqlite_file
 from bot.store.agents import AgentStore
 from bot.store.attachments import AttachmentStore
+from bot.store.canned import CannedReplyStore
 from bot.store.conversations import ConversationStore
 from bot.store.exports import TicketExport
 from bot.store.migrations import migrate
@@ -50,7 +51,8 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore, AttachmentStore):
+class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore, AttachmentStore,
+            CannedReplyStore):
     """The database of the bot service; its methods come from the mixins above."""
 
     def __init__(self, engine: Engine):

@@ -162,3 +162,14 @@ attachments = Table(
     Column("created_at", DateTime(timezone=False), nullable=False),
     Index("ix_attachments_session", "session_id", "created_at"),
 )
+
+# The team's canned replies: agents edit them in the desk and insert one with "/" in the reply box.
+canned_replies = Table(
+    "canned_replies", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(60), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("issue_type", String(40), nullable=True),  # shown first for tickets of this type
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=False), nullable=False),
+)

@@ -221,7 +221,7 @@ class TicketStore:
         return self.get_ticket(ticket_id), message
 
     def set_csat(self, ticket_id: str, session_id: str, score: int, comment: str | None,
-                 now: datetime) -> dict:
+                 now: datetime, details: dict | None = None) -> dict:
         """The customer's satisfaction score (1–5) for their own ticket; a later rating replaces it.
 
         Raises TicketNotFound when the ticket does not exist *or* belongs to another session.
@@ -232,7 +232,8 @@ class TicketStore:
                 csat=score, csat_comment=comment, csat_at=naive_utc(now), updated_at=naive_utc(now)))
             if result.rowcount == 0:
                 raise TicketNotFound(ticket_id)
-            self.record_event(ticket_id, "customer", "csat", {"score": score, "comment": comment}, at=now, conn=conn)
+            self.record_event(ticket_id, "customer", "csat", details or {"score": score, "comment": comment},
+                              at=now, conn=conn)
         return self.get_ticket(ticket_id)
 
     def escalate_overdue(self, now: datetime) -> list[tuple[dict, dict]]:

@@ -62,7 +62,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
     from bot.web import openapi
-    from bot.web.routes import attachments, chat, desk, desk_live, desk_pages, health, stats, tickets, widget
+    from bot.web.routes import attachments, canned, chat, desk, desk_live, desk_pages, health, stats, tickets, widget
     from bot.web.routes.chat_contract import describe_chat_routes
 
     chat.install(app)  # the message pipeline (bot.services.conversation)
@@ -79,6 +79,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(tickets.bp)
     app.blueprint(desk.bp)
     app.blueprint(desk_live.bp)  # the live lane and the online/away switch
+    app.blueprint(canned.bp)  # the team's canned replies
     app.blueprint(desk_pages.bp)  # the desk's pages and suggested next steps
     app.blueprint(widget.bp)  # the demo shop page at / and the chat widget
     app.blueprint(stats.bp)  # the lead's statistics: /api/stats, alerts, the chart library

@@ -24,3 +24,14 @@ def test_what_counts_as_a_rating(text, expected):
 ])
 def test_rating_from(text, entity_value, score):
     assert rating_from(text, entity_value) == score
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("点错了", (True, None)), ("刚才点错了，应该是5分", (True, 5)), ("改成5分", (True, 5)), ("应该是五分", (True, 5)),
+    ("手滑了，改成非常满意", (True, 5)), ("点错了 应该给5星", (True, 5)),
+    ("5分", (False, None)), ("应该是我的快递没到", (False, None)), ("我订单123456的快递", (False, None)),
+])
+def test_what_counts_as_correcting_a_rating(text, expected):
+    from bot.domain.rating import parse_correction
+
+    assert parse_correction(text) == expected

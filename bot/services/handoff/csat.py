@@ -3,18 +3,21 @@
 `rating_request` is the question (with 1–5 buttons) the reactions post when a ticket is done.
 `Ratings.capture` reads the customer's next messages: a clear rating (bot.domain.rating) within a
 day of the resolution is stored on the ticket through the ticket service and thanked; the message
-right after a button rating may be its comment. Anything else goes on to the assistant.
+right after a button rating may be its comment. Within 10 minutes a rating can be corrected
+("点错了，应该是5分" → the score changes, one confirmation; a bare "点错了" gets the buttons again
+and the next rating replaces the old one). Anything else goes on to the assistant.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.domain.rating import SCORES, parse_rating, rating_payload
+from bot.domain.rating import SCORES, parse_correction, parse_rating, rating_payload
 from bot.domain.taxonomy import DONE_STATUSES
 from bot.services import wording
 
 RATING_WINDOW = timedelta(hours=24)  # a rating is accepted this long after the ticket was resolved
 COMMENT_WINDOW = timedelta(minutes=10)  # the message right after a button rating may be its comment
+CORRECTION_WINDOW = timedelta(minutes=10)  # a rating can be corrected this long after it was given
 MAX_COMMENT_CHARS = 1000
 
 
@@ -35,6 +38,9 @@ class Ratings:
         stores it on the ticket and returns the thanks; else None (the message goes to Rasa)."""
         now = self.ctx.clock()
         tickets = self.ctx.store.tickets_for_customer(session_id=session_id, limit=20)
+        fixed = self._correction(session_id, text, tickets, now)
+        if fixed is not None:
+            return fixed
         score, comment = parse_rating(text)
         if score is not None:
             ticket = next((t for t in tickets if t["status"] in DONE_STATUSES and t["csat"] is None
@@ -54,6 +60,27 @@ class Ratings:
             return None
         self._store(ticket, session_id, ticket["csat"], text.strip()[:MAX_COMMENT_CHARS], now)
         return [{"text": wording.RATING_COMMENT_THANKS, "kind": "rating_done"}]
+
+    def _correction(self, session_id: str, text: str, tickets: list[dict], now: datetime) -> list[dict] | None:
+        """A correction of a rating given in the last 10 minutes: the new score stored (the comment
+        kept) and confirmed once; without a score yet, the buttons again. None when it is not one."""
+        recent = next((t for t in tickets if t["csat"] is not None and t["csat_at"]
+                       and now - t["csat_at"] <= CORRECTION_WINDOW), None)
+        if recent is None:
+            return None
+        correcting, score = parse_correction(text)
+        if not correcting and self.ctx.store.last_bot_message_kind(session_id) == "rating_fix":
+            score = parse_rating(text)[0]  # the answer to "改成几分？"
+            correcting = score is not None
+        if not correcting:
+            return None
+        if score is None:
+            _, buttons = rating_request()
+            return [{"text": wording.RATING_FIX_ASK, "buttons": buttons, "kind": "rating_fix"}]
+        if score != recent["csat"]:
+            self.ctx.tickets.rate(recent["id"], session_id, score, recent["csat_comment"], now=now,
+                                  corrected_from=recent["csat"])
+        return [{"text": wording.rating_corrected(score), "kind": "rating_done"}]
 
     def _store(self, ticket: dict, session_id: str, score: int, comment: str | None, now: datetime) -> None:
         self.ctx.tickets.rate(ticket["id"], session_id, score, comment, now=now)

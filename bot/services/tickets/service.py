@@ -118,12 +118,16 @@ class TicketService:
         return ticket, message
 
     def rate(self, ticket_id: str, session_id: str, score: int, comment: str | None, *,
-             now: datetime | None = None) -> dict:
-        """The customer's satisfaction score for their own ticket (a later one replaces it);
-        raises TicketNotFound when the ticket is not that session's."""
+             now: datetime | None = None, corrected_from: int | None = None) -> dict:
+        """The customer's satisfaction score for their own ticket (a later one replaces it; a
+        correction records the score it replaces); raises TicketNotFound when the ticket is not
+        that session's."""
         now = now or self.clock()
-        ticket = self.store.set_csat(ticket_id, session_id, score, comment, now)
-        self._updated(ticket, [{"action": "csat", "details": {"score": score, "comment": comment}}], now)
+        details = {"score": score, "comment": comment}
+        if corrected_from is not None:
+            details["corrected_from"] = corrected_from
+        ticket = self.store.set_csat(ticket_id, session_id, score, comment, now, details=details)
+        self._updated(ticket, [{"action": "csat", "details": details}], now)
         return ticket
 
     def escalate_overdue(self, now: datetime | None = None) -> list[dict]:

@@ -219,5 +219,5 @@ class LiveEvent(View):
     type: LiveEventKind
     at: datetime
     data: dict[str, Any] = field(description=(
-        "ticket_created: {ticket}; ticket_updated: {ticket, changes: [{action, details}]}; "
+        "ticket_created: {ticket}; ticket_updated: {ticket, changes: [{action, details}], by: who changed it}; "
         "message: {session_id, ticket_id, message}"))

@@ -145,7 +145,7 @@ async def update_ticket(request: Request, ticket_id: TicketId, caller: Caller, b
     note = body.note.strip() if body.note is not None else None
     try:
         ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, reason=body.reason,
-                                             now=now_utc(request))
+                                             now=now_utc(request), by=caller.name)
     except TicketNotFound:
         raise _not_found() from None
     except ReasonRequired:

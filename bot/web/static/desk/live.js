@@ -67,6 +67,20 @@ const DeskLive = (() => {
     note.onclick = () => { window.focus(); location.assign(`/desk/tickets/${encodeURIComponent(data.ticket_id)}`); };
   }
 
+  /* A colleague assigned a ticket to this agent: a toast and a desktop notification. */
+  function assignedToMe(data) {
+    const me = Desk.state.me && Desk.state.me.name;
+    const change = ((data && data.changes) || []).find((c) => c.action === "assigned");
+    if (!me || !change || change.details.to !== me || !data.by || data.by === me) return;
+    const id = data.ticket.id;
+    const text = `${Desk.agentName(data.by)} 把工单 ${id} 分派给了你`;
+    Desk.toast(text);
+    document.body.dataset.assignedNotices = String(Number(document.body.dataset.assignedNotices || 0) + 1);
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const note = new Notification("有工单分派给你", { body: text, tag: `assigned-${id}` });
+    note.onclick = () => { window.focus(); location.assign(`/desk/tickets/${encodeURIComponent(id)}`); };
+  }
+
   function alertNew(data) {
     alerted += 1;
     document.body.dataset.liveAlerts = String(alerted);
@@ -135,7 +149,7 @@ const DeskLive = (() => {
     }
     paintPermission();
     Desk.onLive("live_waiting", (data) => { alertNew(data); refreshSoon(); });
-    Desk.onLive("ticket_updated", () => { if (waiting.length) refreshSoon(); });
+    Desk.onLive("ticket_updated", (data) => { if (waiting.length) refreshSoon(); assignedToMe(data); });
     refresh();
     setInterval(refresh, POLL_MS);
   }

@@ -113,7 +113,7 @@
       case "replied": return d.first_response ? "首次回复了顾客" : "回复了顾客";
       case "escalated":
         return `超时升级（${d.reason === "first_response" ? "首次响应" : "解决"}超时，优先级 ${change(d, data.priorities)}）`;
-      case "csat": return `顾客评价 ${d.score} 分`;
+      case "csat": return d.corrected_from ? `顾客把评价从 ${d.corrected_from} 分改为 ${d.score} 分` : `顾客评价 ${d.score} 分`;
       default: return event.action;
     }
   }

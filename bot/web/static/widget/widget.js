@@ -78,6 +78,7 @@
     lastFrameAt: 0,
     typingTimer: null,
     unread: 0,
+    seenId: load("localStorage", "seen:" + SID, 0), // the newest message the customer has had open
     maxChars: 2000,
     status: null,
     sending: false
@@ -220,6 +221,7 @@
     if (open) {
       state.unread = 0;
       badge.hidden = true;
+      markSeen();
       scrollDown();
       setTimeout(function () { input.focus(); }, 0);
     }
@@ -227,8 +229,27 @@
   bubble.addEventListener("click", function () { setOpen(panel.hidden); });
   closeBtn.addEventListener("click", function () { setOpen(false); bubble.focus(); });
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { setOpen(false); bubble.focus(); }
+    if (event.key === "Escape") { setOpen(false); bubble.focus(); return; }
+    if (event.key === "Tab") trapFocus(event);
   });
+  // On a phone the panel covers the page (the bubble is hidden): Tab cycles inside it.
+  function trapFocus(event) {
+    if (bubble.getClientRects().length) return;
+    var items = Array.prototype.filter.call(panel.querySelectorAll("button, textarea, input, a[href], [tabindex]"),
+      function (n) { return !n.disabled && n.tabIndex >= 0 && n.getClientRects().length > 0; });
+    if (!items.length) return;
+    var active = root.activeElement || document.activeElement;
+    var first = items[0], last = items[items.length - 1];
+    if (event.shiftKey && (active === first || items.indexOf(active) < 0)) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || items.indexOf(active) < 0)) { event.preventDefault(); first.focus(); }
+  }
+
+  function markSeen() {
+    if (state.lastId > state.seenId) {
+      state.seenId = state.lastId;
+      save("localStorage", "seen:" + SID, state.seenId);
+    }
+  }
 
   // -- rendering ----------------------------------------------------------------------------------
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -289,7 +310,7 @@
     } else {
       node.appendChild(el("div", "sc-text", shown));
     }
-    if (message.created_at) node.title = timeText(message.created_at);
+    if (message.created_at) node.setAttribute("data-time", timeText(message.created_at)); // shown under the bubble
     if (message.buttons && message.buttons.length) node.appendChild(buttonsFor(message));
     return node;
   }
@@ -329,12 +350,14 @@
     if (message.id > state.lastId) state.lastId = message.id;
     if (message.sender !== "customer") {
       if (message.sender !== "system") typingOff();
-      if (live && panel.hidden) {
+      // Unread: only what arrived since the customer last had the chat open (not the history on reload).
+      if (panel.hidden && message.id > state.seenId) {
         state.unread += 1;
         badge.textContent = String(state.unread);
         badge.hidden = false;
       }
     }
+    if (!panel.hidden) markSeen();
     removeGreeting();
     scrollDown();
   }
@@ -597,6 +620,7 @@
     ws.onopen = function () { opened = true; state.lastFrameAt = Date.now(); };
     ws.onmessage = function (event) {
       state.lastFrameAt = Date.now();
+      if (state.wsReady && !connBanner.hidden) networkBack(); // the socket answers again: online
       var frameIn;
       try { frameIn = JSON.parse(event.data); } catch (e) { return; }
       onFrame(frameIn);
@@ -684,6 +708,14 @@
   });
   window.addEventListener("online", function () {
     state.backoff = 1000;
+    if (state.ws) {
+      // The socket may have survived the gap or died unnoticed: a ping tells which within seconds.
+      var asked = Date.now();
+      heartbeat();
+      setTimeout(function () {
+        if (state.ws && state.lastFrameAt < asked) { try { state.ws.close(); } catch (e) { /* onclose follows */ } }
+      }, 4000);
+    }
     if (state.useHttp) poll().then(function () { networkBack(); flush(); }, networkLost);
     if (!state.ws) connect();
   });
