@@ -297,19 +297,19 @@ def _minutes(values, name: str, default: float, low: float, high: float) -> floa
 
 def _faq_path(values) -> str:
     """FAQ_PATH (relative to the project), checked now so a broken shop edit stops start-up with
-    the entry named. The default file may be absent (no FAQ answers); a named one must exist."""
+    the entry named (a process that read a good version keeps it: bot.faq_file). The default file
+    may be absent (no FAQ answers); a named one must exist."""
     from bot.faq_file import FaqFileError, load_faq
 
     raw = _get(values, "FAQ_PATH", "")
     path = Path(raw) if raw else Path(Settings.faq_path)
     if not path.is_absolute():
         path = PROJECT_ROOT / path
-    if raw and not path.is_file():
-        raise ConfigError(f"FAQ_PATH={raw!r}: no such file (a YAML list of id, question, keywords, answer)")
     try:
-        load_faq(path)
+        load_faq(path, required=bool(raw))
     except FaqFileError as exc:
-        raise ConfigError(f"FAQ_PATH={str(path)!r}: {exc}") from None
+        raise ConfigError(f"FAQ_PATH={raw or str(path)!r}: {exc} (a YAML list of id, question, keywords, answer)") \
+            from None
     return str(path)
 
 

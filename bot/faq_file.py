@@ -4,10 +4,13 @@ Both processes use it — the action server answers policy questions with it, th
 it at start-up — so it imports nothing but PyYAML and the pure domain. The file is shop-editable:
 `load_faq` reads it again when it changes (size or modification time), so an edit needs no
 restart. A malformed file raises `FaqFileError` naming the entry and the field; bot.config turns
-that into a start-up error naming FAQ_PATH.
+that into a start-up error naming FAQ_PATH. Once a process has read a good version, a broken
+edit (or a file removed) while it runs is logged and the last good entries stay in use: a typo in
+the FAQ must not stop the assistant from answering complaints.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -20,7 +23,9 @@ ENTRY_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 MAX_ANSWER_CHARS = 600
 MAX_ENTRIES = 200
 
-_cache: dict[str, tuple[tuple[int, int], tuple[FaqEntry, ...]]] = {}
+log = logging.getLogger(__name__)
+
+_cache: dict[str, tuple[tuple[int, int], tuple[FaqEntry, ...]]] = {}  # path → (version, last good entries)
 _lock = threading.Lock()
 
 
@@ -71,26 +76,37 @@ def parse_faq(data, source: str = "faq.yml") -> tuple[FaqEntry, ...]:
     return tuple(entries)
 
 
-def load_faq(path: str | Path) -> tuple[FaqEntry, ...]:
+def load_faq(path: str | Path, *, required: bool = False) -> tuple[FaqEntry, ...]:
     """The entries of the FAQ file at `path` (read again only when it changed); () when the file
-    does not exist. Raises FaqFileError for a file that cannot be read or parsed."""
+    does not exist, unless `required`. Raises FaqFileError for a file that cannot be read or
+    parsed — unless this process read a good version before: then that one is kept (and logged)."""
     file = Path(path)
-    try:
-        stat = file.stat()
-    except FileNotFoundError:
-        return ()
-    except OSError as exc:
-        raise FaqFileError(f"{file}: cannot be read ({exc.strerror})") from None
-    key, version = str(file.resolve()), (stat.st_mtime_ns, stat.st_size)
+    key = str(file.absolute())
     with _lock:
         cached = _cache.get(key)
-        if cached is not None and cached[0] == version:
+    try:
+        stat = file.stat()
+    except OSError as exc:
+        if cached is not None:
+            log.error("FAQ file %s cannot be read (%s); keeping the last good version", file, exc.strerror)
             return cached[1]
+        if isinstance(exc, FileNotFoundError) and not required:
+            return ()
+        raise FaqFileError(f"{file}: cannot be read ({exc.strerror})") from None
+    version = (stat.st_mtime_ns, stat.st_size)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise FaqFileError(f"{file}: not a readable YAML file ({str(exc).splitlines()[0]})") from None
-    entries = parse_faq(data, file.name)
+        entries = parse_faq(data, file.name)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, FaqFileError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if cached is not None:
+            log.error("FAQ file %s is broken (%s); keeping the last good version", file, reason)
+            return cached[1]
+        if isinstance(exc, FaqFileError):
+            raise
+        raise FaqFileError(f"{file}: not a readable YAML file ({reason})") from None
     with _lock:
         _cache[key] = (version, entries)
     return entries

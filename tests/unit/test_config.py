@@ -94,5 +94,5 @@ def test_custom_order_patterns_replace_the_defaults():
 
 def test_env_example_documents_every_secret_and_the_action_host():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
-    for name in (*SECRET_NAMES, "ACTION_HOST"):
+    for name in (*SECRET_NAMES, "ACTION_HOST", "INTAKE_IDLE_MINUTES", "FAQ_PATH"):
         assert f"\n{name}=" in example, name

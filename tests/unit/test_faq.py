@@ -139,6 +139,18 @@ def test_an_edit_is_read_without_a_restart(tmp_path: Path):
     assert load_faq(tmp_path / "absent.yml") == ()
 
 
+def test_a_broken_edit_while_running_keeps_the_last_good_answers(tmp_path: Path, caplog):
+    path = tmp_path / "faq.yml"
+    path.write_text("- {id: gift, question: 赠品怎么领？, keywords: [赠品], answer: 随订单发出。}\n", encoding="utf-8")
+    settings = load_settings({"FAQ_PATH": str(path)}, env_file=tmp_path / "no.env")
+    path.write_text("- {id: gift, question: 赠品怎么领？, keywords: [赠品]}  # answer forgotten\n", encoding="utf-8")
+    assert [e.answer for e in settings.faq()] == ["随订单发出。"]  # the assistant keeps answering
+    assert load_settings({"FAQ_PATH": str(path)}, env_file=tmp_path / "no.env")  # the action server too
+    assert "keeping the last good version" in caplog.text
+    path.unlink()
+    assert [e.answer for e in settings.faq()] == ["随订单发出。"]
+
+
 def test_faq_path_is_checked_at_start_up(tmp_path: Path):
     broken = tmp_path / "faq.yml"
     broken.write_text("- {id: gift, question: 赠品？, keywords: [赠品]}\n", encoding="utf-8")
