@@ -30,6 +30,7 @@ from typing import Any
 from bot.domain.calendar import format_promise
 from bot.domain.identity import verify_customer
 from bot.domain.intake import has_content
+from bot.domain.orders import find_order_number
 from bot.domain.taxonomy import ACTIVE_STATUSES
 from bot.integrations.rasa_client import RasaUnavailable
 from bot.services import wording
@@ -219,7 +220,9 @@ class Conversations:
             key = f"{degraded_key_prefix(session_id)}{day}" + (f"-{attempt}" if attempt > 1 else "")
             ticket, created = ctx.tickets.open(NewTicket(
                 idempotency_key=key, issue_type="other_complaint", description=text, session_id=session_id,
-                customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system"), now=now)
+                customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system",
+                order_number=find_order_number(text, ctx.settings.order_number_patterns),
+                intake="incomplete"), now=now)  # filed as it stands: the missing fields named for the agent
             if created or ticket["status"] in ACTIVE_STATUSES:
                 return ticket, created
         return ticket, False  # type: ignore[return-value] - every degraded ticket of the day resolved

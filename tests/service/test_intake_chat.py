@@ -125,6 +125,14 @@ def test_with_a_person_and_in_degraded_mode_the_words_reach_the_ticket_too(live,
     assert now["description"].endswith("\n我要找律师") and now["priority"] == "urgent"
     assert len(live.call("GET", f"/api/tickets?session_id={session}").json()["tickets"]) == 1  # no second ticket
 
+    say(live, "s-degraded-new", "东西坏了，订单号4512345678901234567")  # no ticket yet: one recorded as it stands
+    [recorded] = live.call("GET", "/api/tickets?session_id=s-degraded-new").json()["tickets"]
+    assert (recorded["intake"], recorded["missing_fields"]) == ("incomplete", ["expectation", "issue_type"])
+    assert recorded["order_number"] == "4512345678901234567"
+    say(live, "s-degraded-new", "我要退款")
+    recorded = ticket_now(live, recorded["id"])
+    assert recorded["description"] == "东西坏了，订单号4512345678901234567\n我要退款"
+
 
 def test_a_resolved_ticket_is_left_as_it_was(live):
     session = "s-resolved"
