@@ -92,10 +92,19 @@ class Settings:
     alert_min_count: int = 5
     alert_factor: float = 3.0
     digest_time: time | None = time(9, 0)  # shop-local; None: no daily digest
+    # Issue 11: a complaint still being collected is filed as it stands after this quiet time.
+    intake_idle_minutes: float = 10.0
+    faq_path: str = str(PROJECT_ROOT / "faq.yml")  # the shop's FAQ (bot.faq_file)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def faq(self):
+        """The shop's FAQ entries (bot.domain.faq.FaqEntry), read again when the file changes."""
+        from bot.faq_file import load_faq
+
+        return load_faq(self.faq_path)
 
     def calendar(self):
         """The shop's business calendar (built on demand; pure, cheap)."""
@@ -294,6 +303,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         alert_min_count=_int(values, "ALERT_MIN_COUNT", 5, 1, 100000),
         alert_factor=_factor(values, "ALERT_FACTOR", 3.0),
         digest_time=_clock_time(values, "DIGEST_TIME", "09:00"),
+        intake_idle_minutes=_minutes(values, "INTAKE_IDLE_MINUTES", 10.0, 0.01, 24 * 60),
+        faq_path=_faq_path(values),
     )
 
 
@@ -302,6 +313,35 @@ def _default_attachments_dir(database_url: str) -> str:
     if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
         return str(Path(database_url[len("sqlite:///"):]).parent / "attachments")
     return Settings.attachments_dir
+
+
+def _minutes(values, name: str, default: float, low: float, high: float) -> float:
+    raw = _get(values, name, str(default))
+    try:
+        number = float(raw)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:  # also false for nan
+        raise ConfigError(f"{name}={raw!r}: expected a number of minutes between {low} and {high:g}, e.g. 10 or 2.5")
+    return number
+
+
+def _faq_path(values) -> str:
+    """FAQ_PATH (relative to the project), checked now so a broken shop edit stops start-up with
+    the entry named (a process that read a good version keeps it: bot.faq_file). The default file
+    may be absent (no FAQ answers); a named one must exist."""
+    from bot.faq_file import FaqFileError, load_faq
+
+    raw = _get(values, "FAQ_PATH", "")
+    path = Path(raw) if raw else Path(Settings.faq_path)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    try:
+        load_faq(path, required=bool(raw))
+    except FaqFileError as exc:
+        raise ConfigError(f"FAQ_PATH={raw or str(path)!r}: {exc} (a YAML list of id, question, keywords, answer)") \
+            from None
+    return str(path)
 
 
 def _factor(values, name: str, default: float) -> float:

@@ -17,6 +17,13 @@ type other numbers, which are never taken for an order number:
   the context rule leaves 1 in 260 (0.4 %) refused when given unprompted — it is then asked for,
   and the answer to "which order?" (`answering=True`) counts as context;
 - any number right after 身份证/证件号/卡号/银行卡/信用卡/手机/电话.
+
+What the customer calls an order number counts too (issue 11): 6 or more digits right after
+订单/订单号/订单编号/单号 (also inside brackets or after a colon, as in the platform's pasted order
+card "咨询订单号:… 订单金额:… 下单时间:…") are the customer's order number even when no platform
+pattern matches — except an ID number, a tracking number (快递单号/运单号/物流单号/退货单号) and an
+amount or count (订单 199999 元). `strip_order_card()` removes a pasted card's fields, so its amount,
+date or product name never reads as a payment problem, a deadline or a risk.
 """
 from __future__ import annotations
 
@@ -34,6 +41,13 @@ DEFAULT_ORDER_PATTERNS = (
 
 _CONTEXT = re.compile(r"(订单编号|订单号码|订单号|订单|单号|order\s*(?:no\.?|number|id)?)\s*[:：是为#]?\s*$",
                       re.IGNORECASE)
+# What the customer calls an order number: the words, then brackets, a colon or 是 (at most 4 such
+# characters) before the digits. A tracking number's 单号 is not an order's.
+_LOOSE_CONTEXT = re.compile(
+    r"(?:订单编号|订单号码|订单号|订单|(?<!快递)(?<!物流)(?<!运)(?<!退货)(?<!寄回)单号)[\s】\]）):：是为#【\[（(]{0,4}$")
+# Digits glued to letters are something else (an ID ending in X, a model number).
+_LOOSE_NUMBER = re.compile(r"(?<![\d\-A-Za-z])\d{6,30}(?![\dA-Za-z])(?!-\d)"
+                           r"(?!\s*(?:元|块|件|个|天|小时|号|日|月|年|[.,]\d))")  # not an amount, a count, a date
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NOT_ORDER_CONTEXT = re.compile(
     r"(?:身份证|证件|卡号|银行卡|信用卡|储蓄卡|借记卡|手机|电话)\s*号?码?\s*[:：是为#]?\s*$")
@@ -51,15 +65,21 @@ def find_order_numbers(text: str, patterns: Iterable[str] = DEFAULT_ORDER_PATTER
     """All order numbers in `text`, in order of appearance (ASCII digits), without phone numbers,
     ID numbers and bank cards. `answering`: the text answers the question for the order number."""
     text = ascii_digits(text or "")
-    found = []
+    found: list[tuple[int, int, str]] = []
     for match in _compiled(tuple(patterns)).finditer(text):
         value, before = match.group(0), text[: match.start()]
         context = bool(_CONTEXT.search(before))
         if (_MOBILE.match(value) and not context) or is_personal_number(value, ordered=context or answering) \
                 or _NOT_ORDER_CONTEXT.search(before[-12:]):
             continue
-        found.append(value)
-    return found
+        found.append((match.start(), match.end(), value))
+    for match in _LOOSE_NUMBER.finditer(text):
+        if any(start < match.end() and match.start() < end for start, end, _value in found):
+            continue  # a platform pattern already took these digits
+        if _LOOSE_CONTEXT.search(text[max(0, match.start() - 12): match.start()]) \
+                and not is_personal_number(match.group(0), ordered=True):
+            found.append((match.start(), match.end(), match.group(0)))
+    return [value for _start, _end, value in sorted(found)]
 
 
 def is_personal_number(value: str, ordered: bool = False) -> bool:
@@ -83,3 +103,35 @@ def is_valid_order_number(value: str, patterns: Iterable[str] = DEFAULT_ORDER_PA
 def normalise_order_number(value: str) -> str:
     """Strips spaces, full-width digits and separators customers paste with the number."""
     return re.sub(r"[\s#：:]", "", ascii_digits(value or ""))
+
+
+# -- the platform's pasted order card -------------------------------------------------------------
+
+_CARD_LABELS = (
+    "咨询订单号|订单编号|订单号码|订单号|订单金额|实付金额|实付款|付款金额|支付金额|商品金额|应付金额|订单总额|"
+    "下单时间|付款时间|支付时间|成交时间|创建时间|订单状态|商品名称|商品数量|购买数量|数量|收货人|收货地址|"
+    "快递单号|物流单号|店铺名称|店铺")
+# A value: words without spaces, or a placeholder ([日期x]); then more placeholders or a clock time
+# after a space ("2026-11-23 10:00:00", "[日期x] [时间x]").
+_CARD_VALUE = (r"(?:\[[^\]\n]{1,16}\]|[^\s\[\]【】|｜,，;；])+"
+               r"(?:[ \t]+(?:\[[^\]\n]{1,16}\]|\d{1,2}:\d{2}(?::\d{2})?))*")
+_CARD_FIELD = re.compile(rf"[\[【]?\s*(?:{_CARD_LABELS})\s*[:：]\s*(?:{_CARD_VALUE})?\s*[\]】]?")
+_CARD_MARKER = re.compile(r"[\[【]\s*(?:订单卡片|订单信息|商品卡片|订单)\s*[\]】]")
+_CARD_FIELDS_NEEDED = 2  # "订单号：123" alone is the customer's sentence, not a card
+
+
+def has_order_card(text: str) -> bool:
+    """A pasted order card: a marker (【订单卡片】), the platform's 咨询订单号, or two labelled fields."""
+    text = text or ""
+    return bool(_CARD_MARKER.search(text)) or "咨询订单号" in text or \
+        len(_CARD_FIELD.findall(text)) >= _CARD_FIELDS_NEEDED
+
+
+def strip_order_card(text: str) -> str:
+    """The text without a pasted order card's fields (order number, amount, times, product, status),
+    for classification: what is left are the customer's own words. Text without a card comes back
+    as it is."""
+    if not has_order_card(text):
+        return text or ""
+    stripped = _CARD_MARKER.sub(" ", _CARD_FIELD.sub(" ", text))
+    return re.sub(r"[ \t]{2,}", " ", stripped).strip()

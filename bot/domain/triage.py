@@ -3,11 +3,14 @@
 - **urgent**: the customer mentions a regulator (12315, 消协, 市场监管 …), a platform dispute
   (平台介入), legal steps (律师, 起诉 …), media exposure (曝光, 记者, 微博 …), counterfeits (假货 …)
   or physical harm (烫伤, 过敏, 漏电, 起火 …).
-- **high**: strong anger, a bad-review threat, or repeated contact.
+- **high**: strong anger, a bad-review threat, repeated contact, or time pressure: the customer
+  says it is urgent (很急, 急用, 赶时间 …) or states a deadline (明天务必送到, X号的飞机, 周五前;
+  bot.domain.deadlines). Negated urgency (不急, 不着急, 别着急) does not count.
 - **normal**: everything else.
 
 Risk flags are stable English codes (`regulator`, `platform_dispute`, `legal`,
-`media_exposure`, `counterfeit`, `safety`, `anger`, `bad_review_threat`, `repeat_contact`);
+`media_exposure`, `counterfeit`, `safety`, `anger`, `bad_review_threat`, `repeat_contact`,
+`time_pressure`);
 tickets, filters and statistics store them, so never rename one.
 
 Negation is deliberately simple. A counterfeit, legal or regulator word counts even when
@@ -34,10 +37,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.domain.deadlines import find_customer_deadline
+
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2}
 
 URGENT_FLAGS = ("regulator", "platform_dispute", "legal", "media_exposure", "counterfeit", "safety")
-HIGH_FLAGS = ("anger", "bad_review_threat", "repeat_contact")
+HIGH_FLAGS = ("anger", "bad_review_threat", "repeat_contact", "time_pressure")
 # Set by the bot service, never found in text: the assistant was down, a person must sort this one.
 SYSTEM_FLAGS = ("needs_triage",)
 
@@ -52,6 +57,7 @@ FLAG_LABELS_ZH = {
     "anger": "情绪激动",
     "bad_review_threat": "威胁差评",
     "repeat_contact": "重复联系",
+    "time_pressure": "顾客着急",
     "needs_triage": "待人工分拣（助手离线时收到）",
 }
 
@@ -75,6 +81,14 @@ _KEYWORD_PATTERNS: dict[str, str] = {
         r"再三|还是没"),
 }
 _KEYWORDS = {flag: re.compile(pattern) for flag, pattern in _KEYWORD_PATTERNS.items()}
+
+# "It is urgent" in the customer's words; 不急/不着急/别着急/不用急 are not. A deadline counts too
+# (urgency_cues adds it).
+_URGENCY = re.compile(
+    r"(?<!不)(?<!不用)(?<!别)(?<!不太)(?<!没那么)"
+    r"(?:很急|真急|太急|挺急|蛮急|超急|比较急|非常急|特别急|好急|着急|急死|急用|急需|急着|急急|十万火急|火急|加急|"
+    r"赶时间|等着用|赶着用|来不及|赶不上)"
+    r"|^\s*急[!！。.~～]*\s*$")
 
 # "又大又重" describes a product; only a lone 又 ("又没发货") hints at a repeated contact.
 _YOU_PAIR = re.compile(r"又[^又，。！？,.!?\s]{1,4}又")
@@ -125,6 +139,9 @@ def triage(text: str, *, repeat_contacts: int = 0) -> Triage:
         anger.append("全大写英文")
     if anger:
         found["anger"] = anger
+    hurry = urgency_cues(text)
+    if hurry:
+        found["time_pressure"] = hurry
 
     if repeat_contacts >= REPEAT_CONTACTS_THRESHOLD:
         found.setdefault("repeat_contact", []).insert(0, f"此前已联系 {repeat_contacts} 次")
@@ -138,6 +155,15 @@ def triage(text: str, *, repeat_contacts: int = 0) -> Triage:
     else:
         priority = "normal"
     return Triage(priority=priority, risk_flags=flags, reasons=reasons)
+
+
+def urgency_cues(text: str) -> list[str]:
+    """The words that say the customer is in a hurry: urgency (很急, 急用 …) and a stated deadline
+    (明天务必送到, X号的飞机 …), in order of appearance, each once."""
+    normalised = unicodedata.normalize("NFKC", text or "")
+    cues = [m.group(0).strip() for m in _URGENCY.finditer(normalised)]
+    deadline = find_customer_deadline(text or "")
+    return _unique([*cues, *(deadline.split("；") if deadline else [])])
 
 
 def _is_shouting(run: str) -> bool:

@@ -10,6 +10,11 @@ Every customer message is stored before anything else happens. Then:
   once and the session's messages become one ticket marked `needs_triage` (mode "degraded").
   The next message tries Rasa again, so recovery needs nobody.
 
+Whatever the mode, a customer message with content also reaches the session's latest ticket while
+it is open (issue 11, `add_to_ticket`): appended to the description once, re-triaged (priority
+only raised, flags added), scanned for the customer's deadline; acknowledgements (嗯, 好的) and
+button presses are not.
+
 A message resent with the same client id (after a lost connection) is answered once. Too long or
 too fast a message is refused with `MessageRefused` (the web layer makes it a 4xx), but kept for
 the agents when a person typed it.
@@ -24,10 +29,14 @@ from typing import Any
 
 from bot.domain.calendar import format_promise
 from bot.domain.identity import verify_customer
+from bot.domain.intake import has_content
+from bot.domain.orders import find_order_number
 from bot.domain.taxonomy import ACTIVE_STATUSES
 from bot.integrations.rasa_client import RasaUnavailable
 from bot.services import wording
+from bot.services.tickets.intake import message_update
 from bot.services.tickets.new import DEGRADED_KEY, NewTicket, degraded_key_prefix
+from bot.store import TicketClosed
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +141,11 @@ class Conversations:
             notice = handoff.queue.leave_if_unstaffed(mode.ticket, mode.queue) if mode.queue else []
             if notice:
                 store.append_message(session_id, "customer", text, meta=meta or None)
+                self.add_to_ticket(session_id, incoming, mode.ticket)
                 return {"replies": self._record_replies(session_id, notice, "bot"), "mode": "bot"}
             store.append_message(session_id, "customer", text,
                                  meta={**meta, "mode": "human", "ticket_id": mode.ticket["id"]})
+            self.add_to_ticket(session_id, incoming, mode.ticket)
             if mode.ticket["status"] == "pending_customer":
                 # The agent was waiting for the customer, who wrote back: the agent's turn again.
                 ctx.tickets.update(mode.ticket["id"], {"status": "open"}, "customer")
@@ -146,6 +157,7 @@ class Conversations:
         rating = handoff.ratings.capture(session_id, text)
         if rating is not None:
             return {"replies": self._record_replies(session_id, rating, "bot"), "mode": "bot"}
+        self.add_to_ticket(session_id, incoming)
 
         await handoff.control.ensure_resumed(session_id)
         started = ctx.clock()
@@ -170,6 +182,25 @@ class Conversations:
             replies = replies + extra
         return {"replies": self._record_replies(session_id, replies, mode_name), "mode": mode_name, **result}
 
+    # -- the complaint's record (issue 11) ---------------------------------------------------------
+    def add_to_ticket(self, session_id: str, incoming: Incoming, ticket: dict | None = None) -> None:
+        """A customer message with content reaches `ticket` (default: the session's latest) while
+        it is open: its words appended once, priority and flags from triage, a deadline, an order
+        number it lacked. Never fails the message: the chat log has it whatever happens."""
+        if not has_content(incoming.text, button=bool(incoming.button_title)):
+            return
+        ctx = self.ctx
+        try:
+            ticket = ticket or ctx.store.latest_ticket_for_session(session_id)
+            if ticket is None or ticket["status"] not in ACTIVE_STATUSES:
+                return
+            ctx.tickets.update_intake(ticket["id"], message_update(incoming.text, ctx.settings.order_number_patterns),
+                                      "customer")
+        except TicketClosed:
+            return  # resolved a moment ago
+        except Exception:  # noqa: BLE001 - the message is stored; the agent reads it in the transcript
+            log.exception("chat %s: could not add the message to its ticket", session_id)
+
     # -- degraded mode ------------------------------------------------------------------------------
     def record_for_triage(self, session_id: str, text: str, customer_ref: str | None) -> tuple[dict, bool]:
         """The ticket this session's unanswered messages belong to: its open ticket if it has one
@@ -189,7 +220,9 @@ class Conversations:
             key = f"{degraded_key_prefix(session_id)}{day}" + (f"-{attempt}" if attempt > 1 else "")
             ticket, created = ctx.tickets.open(NewTicket(
                 idempotency_key=key, issue_type="other_complaint", description=text, session_id=session_id,
-                customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system"), now=now)
+                customer_ref=customer_ref, channel="web", risk_flags=["needs_triage"], created_by="system",
+                order_number=find_order_number(text, ctx.settings.order_number_patterns),
+                intake="incomplete"), now=now)  # filed as it stands: the missing fields named for the agent
             if created or ticket["status"] in ACTIVE_STATUSES:
                 return ticket, created
         return ticket, False  # type: ignore[return-value] - every degraded ticket of the day resolved

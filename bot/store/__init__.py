@@ -4,7 +4,8 @@ SQLAlchemy Core on a SQLite file by default (`var/desk.sqlite3`) or PostgreSQL v
 The schema is versioned by `bot.store.migrations`; `open_store()` migrates on start.
 """
 from bot.store.db import Store, open_store
+from bot.store.intake import TicketClosed
 from bot.store.queries import TicketFilter
 from bot.store.tickets import NoConversation, TicketNotFound
 
-__all__ = ["NoConversation", "Store", "TicketFilter", "TicketNotFound", "open_store"]
+__all__ = ["NoConversation", "Store", "TicketClosed", "TicketFilter", "TicketNotFound", "open_store"]

@@ -1,8 +1,9 @@
 """The Store: one engine, small methods named after what the shop does with the data.
 
-`Store` gathers the method groups of this package: tickets (bot.store.tickets), finding tickets
-(bot.store.queries), the CSV export (bot.store.exports), the conversation log
-(bot.store.conversations) and agents (bot.store.agents). `open_store(url)` connects and migrates.
+`Store` gathers the method groups of this package: tickets (bot.store.tickets), intake changes
+(bot.store.intake), finding tickets (bot.store.queries), the CSV export (bot.store.exports), the
+conversation log (bot.store.conversations) and agents (bot.store.agents). `open_store(url)`
+connects and migrates.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.store.attachments import AttachmentStore
 from bot.store.canned import CannedReplyStore
 from bot.store.conversations import ConversationStore
 from bot.store.exports import TicketExport
+from bot.store.intake import IntakeStore
 from bot.store.migrations import migrate
 from bot.store.queries import TicketQueries
 from bot.store.tickets import TicketStore
@@ -51,7 +53,7 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-class Store(TicketStore, TicketQueries, TicketExport, ConversationStore, AgentStore, AttachmentStore,
+class Store(TicketStore, IntakeStore, TicketQueries, TicketExport, ConversationStore, AgentStore, AttachmentStore,
             CannedReplyStore):
     """The database of the bot service; its methods come from the mixins above."""
 

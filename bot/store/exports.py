@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.domain.intake import intake_label
 from bot.domain.privacy import mask_personal_data, mask_phone
 from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.store import schema
@@ -22,7 +23,8 @@ COLUMNS = (
     "issue_type", "issue_type_zh", "expectation", "expectation_zh", "order_number", "order_number_status",
     "channel", "customer_ref", "phone", "risk_flags", "off_hours", "assignee", "first_response_due",
     "first_responded_at", "first_response_on_time", "resolution_due", "resolved_at", "resolved_on_time",
-    "escalated_at", "csat", "csat_comment", "description")
+    "escalated_at", "csat", "csat_comment", "intake", "intake_zh", "missing_fields", "customer_deadline",
+    "description")
 
 
 def day_bounds(first: date, last: date, tz: str | ZoneInfo) -> tuple[datetime, datetime]:
@@ -83,5 +85,6 @@ class TicketExport:
                     local(k["resolution_due"]), local(k["resolved_at"]),
                     _on_time(k["resolved_at"], k["resolution_due"]), local(k["escalated_at"]),
                     "" if k["csat"] is None else k["csat"], k["csat_comment"] or "",
-                    mask_personal_data(k["description"]))])
+                    k["intake"], intake_label(k["intake"], k["missing_fields"]), " ".join(k["missing_fields"]),
+                    mask_personal_data(k["customer_deadline"] or ""), mask_personal_data(k["description"]))])
         return "\ufeff" + buffer.getvalue()

@@ -34,6 +34,8 @@ def ticket_dict(row) -> dict:
     ticket = dict(row)
     ticket["risk_flags"] = json.loads(ticket["risk_flags"] or "[]")
     ticket["triage_reasons"] = json.loads(ticket["triage_reasons"] or "[]")
+    ticket["missing_fields"] = json.loads(ticket.get("missing_fields") or "[]")
+    ticket["intake"] = ticket.get("intake") or "complete"
     ticket["complex_case"] = bool(ticket["complex_case"])
     ticket["off_hours"] = bool(ticket["off_hours"])
     ticket["handoff_requested"] = bool(ticket["handoff_requested"])

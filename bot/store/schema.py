@@ -74,12 +74,18 @@ tickets = Table(
     Column("csat", Integer, nullable=True),  # 1..5
     Column("csat_comment", Text, nullable=True),
     Column("csat_at", DateTime(timezone=False), nullable=True),
+    # Issue 11: the record opens at the first message (collecting, 登记中) and is filed complete
+    # (confirmed) or incomplete (as it stands, missing_fields named); see bot.domain.intake.
+    Column("intake", String(16), nullable=False, server_default="complete"),
+    Column("missing_fields", Text, nullable=False, server_default="[]"),  # JSON list of field names
+    Column("customer_deadline", String(200), nullable=True),  # the customer's own words ("明天务必送到")
     UniqueConstraint("idempotency_key", name="uq_tickets_idempotency_key"),
     Index("ix_tickets_session", "session_id"),
     Index("ix_tickets_customer_ref", "customer_ref"),
     Index("ix_tickets_status_priority", "status", "priority"),
     Index("ix_tickets_created_at", "created_at"),
     Index("ix_tickets_order_number", "order_number"),
+    Index("ix_tickets_intake", "intake"),
 )
 
 # The last ticket number handed out per shop-local day; incremented in the ticket's transaction.

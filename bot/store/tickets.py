@@ -65,6 +65,7 @@ class TicketStore:
         actor = row.pop("created_by", None) or "bot"
         row["risk_flags"] = to_json(list(values.get("risk_flags") or []))
         row["triage_reasons"] = to_json(list(values.get("triage_reasons") or []))
+        row["missing_fields"] = to_json(list(values.get("missing_fields") or []))
         row.setdefault("updated_at", row["created_at"])
         day = aware_utc(row["created_at"]).astimezone(zone).date()
         key = row["idempotency_key"]
@@ -80,7 +81,8 @@ class TicketStore:
                     conn.execute(schema.tickets.insert().values(id=ticket_id, **row))
                     self.record_event(ticket_id, actor, "created", {
                         "priority": row["priority"], "risk_flags": values.get("risk_flags") or [],
-                        "channel": row["channel"]}, at=row["created_at"], conn=conn)
+                        "channel": row["channel"], "intake": row.get("intake") or "complete"},
+                        at=row["created_at"], conn=conn)
                 return self.get_ticket(ticket_id), True
             except IntegrityError as exc:  # same key or first counter row created concurrently
                 last_error = exc

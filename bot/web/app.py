@@ -14,6 +14,7 @@ from bot.integrations.notify import Notifier
 from bot.integrations.rasa_client import RasaClient
 from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_loop
 from bot.services.handoff import Handoff
+from bot.services.intake_idle import run_intake_filing_loop
 from bot.services.tickets import TicketService
 from bot.store import Store, open_store
 from bot.store.live_events import EventLog
@@ -124,14 +125,16 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     async def _start_background(app, loop):
         app.ctx.handoff.control.started(loop)  # Rasa is paused and resumed from the server's loop
         app.ctx.escalation_task = loop.create_task(run_escalation_loop(app, app.ctx.escalation_interval))
+        app.ctx.intake_task = loop.create_task(run_intake_filing_loop(app))  # quiet chats' complaints filed
 
     @app.before_server_stop
     async def _stop_background(app, _loop):
         app.ctx.events.shutdown()  # ends open SSE streams so the server can stop at once
         app.ctx.handoff.control.stopping()
-        task = getattr(app.ctx, "escalation_task", None)
-        if task is not None:
-            task.cancel()
+        for name in ("escalation_task", "intake_task"):
+            task = getattr(app.ctx, name, None)
+            if task is not None:
+                task.cancel()
 
     @app.after_server_stop
     async def _close_clients(app, _loop):

@@ -197,6 +197,9 @@ def test_an_old_database_upgrades_with_its_rows_to_the_fresh_schema(databases, v
     assert [m["text"] for m in store.list_messages("old")] == ["旧消息"]
     if version >= 2:
         assert store.get_ticket("TK-20261123-0001")["assignee"] == "lily"
+        old_ticket = store.get_ticket("TK-20261123-0001")  # from before the intake: posted whole
+        assert (old_ticket["intake"], old_ticket["missing_fields"], old_ticket["customer_deadline"]) == \
+            ("complete", [], None)
         assert [e["action"] for e in store.list_events("TK-20261123-0001")] == ["created"]
     store.close()
 

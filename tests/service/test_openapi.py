@@ -225,6 +225,9 @@ def test_real_answers_match_the_documented_response_models(live, spec):
     changed = ann.call("PATCH", one, json={"assignee": "ann", "note": "先核实"})
     _check(spec, changed, "/api/tickets/{ticket_id}", "patch")
     _check(spec, ann.call("POST", f"{one}/replies", json={"text": "您好"}), "/api/tickets/{ticket_id}/replies", "post")
+    intake = live.call("PATCH", f"{one}/intake", json={"append_description": "盒子也压坏了",
+                                                       "customer_deadline": "周五前"})
+    _check(spec, intake, "/api/tickets/{ticket_id}/intake", "patch")
     detail = live.call("GET", one)
     assert detail.json()["ticket"]["transcript"] and detail.json()["ticket"]["events"]
     _check(spec, detail, "/api/tickets/{ticket_id}", "get")
@@ -254,6 +257,8 @@ def test_real_answers_match_the_documented_response_models(live, spec):
     ("GET", "/api/tickets", {"token": "wrong"}, 401),
     ("GET", "/api/tickets/export.csv?from=yesterday", {}, 400),
     ("GET", "/api/progress", {}, 422),
+    ("PATCH", "/api/tickets/TK-20200101-0001/intake", {"json": {"intake": "complete"}}, 404),
+    ("PATCH", "/api/tickets/TK-20200101-0001/intake", {"json": {}}, 422),
 ])
 def test_error_answers_match_the_documented_error_model(live, spec, method, path, kwargs, status):
     response = live.call(method, path, **kwargs)

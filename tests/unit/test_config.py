@@ -28,11 +28,18 @@ def test_defaults_work_without_any_configuration():
     ("ORDER_NUMBER_PATTERNS", r"(\d{18,19}"), ("RASA_TIMEOUT_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
     ("ALERT_MIN_COUNT", "0"), ("ALERT_MIN_COUNT", "five"), ("ALERT_FACTOR", "0.5"), ("ALERT_FACTOR", "nan"),
     ("ALERT_FACTOR", "three"), ("DIGEST_TIME", "9am"), ("DIGEST_TIME", "24:00"),
+    ("INTAKE_IDLE_MINUTES", "ten"), ("INTAKE_IDLE_MINUTES", "0"), ("INTAKE_IDLE_MINUTES", "nan"),
+    ("INTAKE_IDLE_MINUTES", "-5"), ("FAQ_PATH", "/nonexistent/faq.yml"),
 ])
 def test_bad_values_stop_start_up_naming_the_variable(name, value):
     with pytest.raises(ConfigError) as error:
         load_settings({name: value}, env_file=NO_FILE)
     assert name in str(error.value)
+
+
+def test_intake_idle_minutes_take_fractions():
+    assert load_settings({}, env_file=NO_FILE).intake_idle_minutes == 10.0
+    assert load_settings({"INTAKE_IDLE_MINUTES": "0.05"}, env_file=NO_FILE).intake_idle_minutes == 0.05  # 3 s
 
 
 def test_early_warning_and_digest_settings():
@@ -87,5 +94,5 @@ def test_custom_order_patterns_replace_the_defaults():
 
 def test_env_example_documents_every_secret_and_the_action_host():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
-    for name in (*SECRET_NAMES, "ACTION_HOST"):
+    for name in (*SECRET_NAMES, "ACTION_HOST", "INTAKE_IDLE_MINUTES", "FAQ_PATH"):
         assert f"\n{name}=" in example, name

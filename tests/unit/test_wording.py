@@ -4,8 +4,9 @@
   responses say exactly what bot/domain/taxonomy.py says, in both directions;
 - the actions send domain.yml responses by name: no Chinese `text=` literal, every response they
   name exists, and every `{placeholder}` in it is passed by the caller (read from the source);
-- no response and no Chinese string in bot/ or actions/ admits a fault nobody checked or promises
-  an outcome only a person can decide (DESIGN.md "How the assistant speaks", points 4 and 8).
+- no response, no Chinese string in bot/ or actions/ and no answer of the shop's FAQ (faq.yml) admits
+  a fault nobody checked or promises an outcome only a person can decide (DESIGN.md "How the
+  assistant speaks", points 4 and 8).
 """
 from __future__ import annotations
 
@@ -305,6 +306,17 @@ def test_no_text_in_the_code_admits_a_fault_or_promises_an_outcome(path):
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_text_in_the_pages_admits_a_fault_or_promises_an_outcome(path):
     assert forbidden_in(path.read_text(encoding="utf-8")) == []
+
+
+def test_no_faq_answer_admits_a_fault_or_promises_an_outcome():
+    from bot.faq_file import load_faq
+
+    entries = load_faq(ROOT / "faq.yml")
+    assert len(entries) >= 8  # the defaults a shop recognises
+    found = [(e.id, forbidden_in(f"{e.question} {e.answer}")) for e in entries
+             if forbidden_in(f"{e.question} {e.answer}")]
+    assert found == []
+    assert forbidden_in((ROOT / "faq.yml").read_text(encoding="utf-8")) == []  # comments and keywords too
 
 
 def test_the_phrase_scans_catch_an_added_admission_or_promise():

@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.deadlines import find_customer_deadline
+from bot.domain.intake import DEFAULT_INTAKE, missing_fields_of, ordered_missing
+from bot.domain.orders import strip_order_card
 from bot.domain.promises import sla_policy
 from bot.domain.sla import compute_due_times, is_complex
 from bot.domain.taxonomy import category_of
@@ -47,6 +50,9 @@ class NewTicket:
     phone: str | None = None  # default: a mobile number found in the customer's words
     handoff_requested: bool = False  # the customer asked for a person (转人工)
     created_by: str = "bot"  # actor in the audit trail
+    intake: str = DEFAULT_INTAKE  # collecting | complete | incomplete (bot.domain.intake)
+    missing_fields: list[str] = field(default_factory=list)  # default: what the ticket lacks, unless complete
+    customer_deadline: str | None = None  # default: a deadline found in the description
 
 
 # Idempotency keys of the tickets the bot service opens itself while the assistant is down
@@ -77,7 +83,8 @@ def prepare_ticket(store: Store, settings: Settings, new: NewTicket, now: dateti
                                        customer_ref=new.customer_ref,
                                        exclude_key_prefix=degraded_key_prefix(new.session_id) if new.session_id
                                        else None)
-    found = triage("\n".join([new.description, *customer_texts]), repeat_contacts=prior)
+    # A pasted order card's product name, amount and dates are not the customer's words.
+    found = triage("\n".join(strip_order_card(t) for t in [new.description, *customer_texts]), repeat_contacts=prior)
     flags = set(found.risk_flags) | set(new.risk_flags)
     reasons = list(found.reasons)
     priority = max_priority(found.priority, new.priority or "normal")
@@ -103,6 +110,11 @@ def prepare_ticket(store: Store, settings: Settings, new: NewTicket, now: dateti
     status = new.order_number_status or ("given" if new.order_number else "unknown")
     if not new.order_number:
         status = "unknown"  # "given" without a number is a slip of the caller, not a reason to lose the ticket
+    deadline = new.customer_deadline or find_customer_deadline(strip_order_card(new.description))
+    intake = new.intake or DEFAULT_INTAKE
+    missing = [] if intake == "complete" else ordered_missing(new.missing_fields) or missing_fields_of(
+        {"order_number": new.order_number, "expectation": new.expectation, "issue_type": new.issue_type,
+         "risk_flags": sorted(flags), "missing_fields": new.missing_fields})
     return {
         "idempotency_key": new.idempotency_key,
         "session_id": new.session_id,
@@ -129,4 +141,7 @@ def prepare_ticket(store: Store, settings: Settings, new: NewTicket, now: dateti
         "first_response_due": first_response_due,
         "resolution_due": resolution_due,
         "created_by": new.created_by,
+        "intake": intake,
+        "missing_fields": missing,
+        "customer_deadline": deadline[:200] if deadline else None,
     }

@@ -9,6 +9,12 @@
   otherwise): it is written with the status change and the customer's closing message says it.
 - `reply` sends an agent's message to the customer: `message`, then `ticket_updated`.
 - `escalate_overdue` flags overdue tickets once: `ticket_updated` and the `overdue` webhook.
+- `update_intake` records what the intake learnt (issue 11; bot.services.tickets.intake says the
+  rules) with an `intake_updated` audit event and `ticket_updated`; `file_quiet_intakes` files
+  the tickets whose chat went quiet while they were collected.
+
+Team notices for a ticket still being collected (intake `collecting`) wait until it is filed
+(complete or incomplete: `new`), unless it is or becomes urgent (`urgent`, at once, once).
 
 Hub listeners (bot.services.handoff.reactions) react to these events inside `publish`. Call from
 the event loop when a notifier is set: webhooks are sent in background tasks.
@@ -17,11 +23,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.config import Settings
-from bot.domain.taxonomy import DONE_STATUSES
+from bot.domain.intake import FILED_STATES
+from bot.domain.taxonomy import ACTIVE_STATUSES, DONE_STATUSES
+from bot.services.tickets.intake import IntakeUpdate, decide_intake
 from bot.services.tickets.new import NewTicket, prepare_ticket
 from bot.services.tickets.views import ticket_view
 from bot.store import Store, TicketNotFound
@@ -77,7 +85,10 @@ class TicketService:
                                                    self.settings.tz)
         if created:
             self._publish("ticket_created", {"ticket": ticket_view(ticket, now, self.settings.tz)})
-            self._notify("urgent" if ticket["priority"] == "urgent" else "new", ticket)
+            if ticket["priority"] == "urgent":
+                self._notify("urgent", ticket)
+            elif ticket["intake"] != "collecting":  # a record still being collected is announced when filed
+                self._notify("new", ticket)
         return ticket, created
 
     def update(self, ticket_id: str, changes: dict[str, Any], actor: str, *, note: str | None = None,
@@ -129,6 +140,45 @@ class TicketService:
         ticket = self.store.set_csat(ticket_id, session_id, score, comment, now, details=details)
         self._updated(ticket, [{"action": "csat", "details": details}], now)
         return ticket
+
+    def update_intake(self, ticket_id: str, change: IntakeUpdate, actor: str, *, now: datetime | None = None,
+                      allow_done: bool = False) -> tuple[dict, list[dict]]:
+        """Records what the intake learnt about a complaint. Returns (ticket, the changes written:
+        one `intake_updated` or none); raises TicketNotFound, and TicketClosed for a resolved or
+        closed ticket unless `allow_done`."""
+        now = now or self.clock()
+        before, ticket, details = self.store.change_intake(
+            ticket_id, lambda current: decide_intake(current, change, self.settings, now), actor, now,
+            allow_done=allow_done)
+        if details is None:
+            return ticket, []
+        written = [{"action": "intake_updated", "details": details}]
+        self._updated(ticket, written, now)
+        if ticket["status"] in ACTIVE_STATUSES:
+            self._notify_intake(before, ticket)
+        return ticket, written
+
+    def _notify_intake(self, before: dict, after: dict) -> None:
+        """The team hears of a ticket once when it is filed, and at once when it turns urgent."""
+        if after["priority"] == "urgent" and before["priority"] != "urgent":
+            self._notify("urgent", after)
+        elif before["intake"] == "collecting" and after["intake"] in FILED_STATES and after["priority"] != "urgent":
+            self._notify("new", after)
+
+    def file_quiet_intakes(self, idle_minutes: float, now: datetime | None = None) -> list[dict]:
+        """Files every ticket still collected whose chat has been quiet for `idle_minutes`: intake
+        incomplete with the missing fields named, audited, announced, the team told (once, also
+        with several replicas: the change is made under the ticket's lock). Returns those tickets."""
+        now = now or self.clock()
+        filed = []
+        filing = IntakeUpdate(intake="incomplete", reason="idle", only_while_collecting=True)
+        for quiet in self.store.quiet_intakes(now - timedelta(minutes=idle_minutes)):
+            ticket, written = self.update_intake(quiet["id"], filing, "system", now=now, allow_done=True)
+            if written and ticket["intake"] == "incomplete":
+                log.info("ticket %s filed after %.1f quiet minutes, missing %s", ticket["id"], idle_minutes,
+                         ticket["missing_fields"])
+                filed.append(ticket)
+        return filed
 
     def escalate_overdue(self, now: datetime | None = None) -> list[dict]:
         """Escalates every overdue ticket not escalated yet (bot.services.escalation says when and

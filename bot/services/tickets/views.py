@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.domain.calendar import format_promise
+from bot.domain.intake import MISSING_FIELDS, intake_label
 from bot.domain.privacy import mask_personal_data, mask_phone
 from bot.domain.taxonomy import ACTIVE_STATUSES, CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.domain.triage import FLAG_LABELS_ZH
@@ -71,8 +72,19 @@ def ticket_view(ticket: dict, now: datetime, tz) -> dict[str, Any]:
         "overdue": is_overdue(ticket, now),
         "csat": ticket["csat"],
         "csat_comment": ticket["csat_comment"],
+        **_intake_fields(ticket),
+        "intake_label": intake_label(ticket["intake"], ticket["missing_fields"]),
+        "missing_labels": [MISSING_FIELDS.get(name, name) for name in ticket["missing_fields"]],
     }
     return view
+
+
+def _intake_fields(ticket: dict) -> dict[str, Any]:
+    """Issue 11: how far the record is, what it lacks, the customer's own deadline (masked: it is
+    the customer's words)."""
+    deadline = ticket["customer_deadline"]
+    return {"intake": ticket["intake"], "missing_fields": list(ticket["missing_fields"]),
+            "customer_deadline": mask_personal_data(deadline) if deadline else None}
 
 
 def event_view(event: dict) -> dict[str, Any]:
@@ -119,4 +131,5 @@ def customer_view(ticket: dict, now: datetime, tz, assignee_name: str | None = N
         "resolved_at": _iso(ticket["resolved_at"]),
         "csat": ticket["csat"],
         "summary": customer_summary(ticket, now, tz),
+        **_intake_fields(ticket),
     }

@@ -12,9 +12,10 @@ from typing import Any, Optional
 
 from pydantic import create_model, root_validator
 
+from bot.domain.intake import INTAKE_STATES, MISSING_FIELDS
 from bot.domain.orders import normalise_order_number
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
-from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS, NewTicket
+from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS, IntakeUpdate, NewTicket
 from bot.web.models.base import Body, Query, invalid_field, tidy_schema
 from bot.web.models.fields import Day, Flag, Line, Moment, Problem, SessionId, Text, choice, field, line, text, whole
 
@@ -28,6 +29,9 @@ Priority = choice(PRIORITIES)
 Status = choice(STATUSES)
 OrderNumberStatus = choice(ORDER_NUMBER_STATUSES)
 RiskFlag = choice(RISK_FLAGS)
+Intake = choice(INTAKE_STATES)
+MissingField = choice(MISSING_FIELDS)
+CustomerDeadline = text(200)
 Description = text(5000)
 Note = text(5000, blank=False)
 Reason = text(200, blank=False)
@@ -101,6 +105,14 @@ class NewTicketBody(Body):
     submitted_at: Optional[Moment] = field(None, description=(
         "when the assistant took the complaint; a ticket delivered late from an outbox counts its promises "
         f"from here. Later than now is taken as now; more than {MAX_SUBMISSION_AGE.days} days ago is refused"))
+    intake: Optional[Intake] = field("complete", description=(
+        "collecting: opened at the first message, still being collected (登记中); complete: confirmed; "
+        "incomplete: filed as it stands"))
+    missing_fields: Optional[list[MissingField]] = field(
+        [], description="fields still missing (default: computed from the ticket unless complete)",
+        messages={"choice": "不认识的字段名：{values}。"})
+    customer_deadline: Optional[CustomerDeadline] = field(
+        None, description="the customer's own words for a deadline (明天务必送到); default: found in the description")
 
     def new_ticket(self, created_by: str) -> NewTicket:
         return NewTicket(
@@ -110,7 +122,9 @@ class NewTicketBody(Body):
             expectation=self.expectation, priority=self.priority,
             risk_flags=list(dict.fromkeys(self.risk_flags or [])), off_hours=self.off_hours,
             phone=re.sub(r"\D", "", self.phone) if self.phone else None,
-            handoff_requested=bool(self.handoff_requested), created_by=created_by)
+            handoff_requested=bool(self.handoff_requested), created_by=created_by, intake=self.intake or "complete",
+            missing_fields=list(self.missing_fields or []),
+            customer_deadline=(self.customer_deadline or "").strip() or None)
 
     def created_at(self, now: datetime) -> datetime:
         """When the complaint was taken: `submitted_at`, never later than now."""
@@ -152,6 +166,56 @@ class TicketChange(Body):
     def changes(self) -> dict[str, Any]:
         """The given fields other than the note, as the store takes them."""
         return {name: getattr(self, name) for name in ("status", "priority", "assignee") if name in self.__fields_set__}
+
+
+class IntakeChange(Body):
+    """`PATCH /api/tickets/{id}/intake` (the assistant only): what the intake learnt, at least one
+    field, nothing else. Priority is only raised, risk flags are added, the text is appended once."""
+
+    issue_type: IssueType = field(None, nullable=False)
+    order_number: OrderNumber = field(None, nullable=False, messages={"pattern": OrderNumber.hint})
+    order_number_status: OrderNumberStatus = field(None, nullable=False)
+    expectation: Expectation = field(None, nullable=False)
+    customer_deadline: Optional[CustomerDeadline] = field(
+        None, description="the customer's words for a deadline; null clears it")
+    priority: Priority = field(None, nullable=False, description="raise only: a lower value is ignored")
+    risk_flags: list[RiskFlag] = field(None, nullable=False, description="added to the ticket's",
+                                       messages={"choice": "不认识的风险标记：{values}。"})
+    intake: Intake = field(None, nullable=False, description="complete clears missing_fields")
+    missing_fields: list[MissingField] = field(
+        None, nullable=False, description="default when filed incomplete: computed from the ticket",
+        messages={"choice": "不认识的字段名：{values}。"})
+    handoff_requested: Flag = field(None, nullable=False)
+    append_description: Description = field(
+        None, nullable=False, description="the customer's words, added on a new line unless already there")
+    wording = {"unknown_field": "不能修改字段 {name}，可改：{fields}。",
+               "empty_body": "请至少给出一个要修改的字段：{fields}。"}
+
+    class Config:
+        extra = "forbid"
+
+        @staticmethod
+        def schema_extra(schema: dict[str, Any], model) -> None:
+            tidy_schema(schema, model)
+            schema["minProperties"] = 1
+
+    @root_validator(pre=True)
+    def _something(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if not values:
+            raise Problem("empty_body")
+        return values
+
+    def update(self) -> IntakeUpdate:
+        given = self.__fields_set__
+        change = IntakeUpdate(
+            issue_type=self.issue_type, order_number=self.order_number or None,
+            order_number_status=self.order_number_status, expectation=self.expectation, priority=self.priority,
+            risk_flags=list(dict.fromkeys(self.risk_flags or [])), intake=self.intake,
+            missing_fields=list(self.missing_fields) if self.missing_fields is not None else None,
+            handoff_requested=self.handoff_requested, append_description=self.append_description)
+        if "customer_deadline" in given:
+            change.customer_deadline = self.customer_deadline
+        return change
 
 
 class AgentReply(Body):

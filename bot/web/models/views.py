@@ -11,13 +11,23 @@ from bot.domain.taxonomy import CATEGORIES
 from bot.web.events import EVENT_KINDS
 from bot.web.models.base import Schema, tidy_schema
 from bot.web.models.fields import TicketId, choice, field
-from bot.web.models.tickets import Expectation, IssueType, OrderNumberStatus, Priority, RiskFlag, Score, Status
+from bot.web.models.tickets import (
+    Expectation,
+    Intake,
+    IssueType,
+    MissingField,
+    OrderNumberStatus,
+    Priority,
+    RiskFlag,
+    Score,
+    Status,
+)
 
 Category = choice(CATEGORIES)
 Sender = choice(("customer", "bot", "agent", "system"))
 # What the store records in a ticket's audit trail (bot/store/tickets.py, bot/services/escalation.py).
 EventAction = choice(("created", "assigned", "status_changed", "priority_changed", "note", "replied", "escalated",
-                      "csat"))
+                      "csat", "intake_updated"))
 LiveEventKind = choice(EVENT_KINDS)
 
 
@@ -101,6 +111,11 @@ class Ticket(View):
     overdue: bool = field(description="open and past a due time right now")
     csat: Optional[Score] = field(...)
     csat_comment: Optional[str] = field(...)
+    intake: Intake = field(description="collecting (登记中), complete (confirmed) or incomplete (filed as it stands)")
+    intake_label: str = field(example="信息不全（缺：订单号、诉求）")
+    missing_fields: list[MissingField] = field(description="what the record still lacks; [] when complete")
+    missing_labels: list[str] = field(example=["订单号", "诉求"])
+    customer_deadline: Optional[str] = field(..., description="the customer's own words: 明天务必送到, 周五前")
 
 
 class TicketEvent(View):
@@ -186,6 +201,9 @@ class CustomerTicket(View):
     resolved_at: Optional[datetime] = field(...)
     csat: Optional[Score] = field(...)
     summary: str = field(description="one Chinese sentence for the assistant to say")
+    intake: Intake
+    missing_fields: list[MissingField]
+    customer_deadline: Optional[str] = field(...)
 
 
 class CustomerTickets(View):

@@ -17,7 +17,7 @@ from sanic.response import json, raw
 from bot.domain.privacy import mask_message
 from bot.services.attachments import attachment_view
 from bot.services.tickets import ReasonRequired, customer_view, event_view, ticket_view
-from bot.store import NoConversation, TicketFilter, TicketNotFound
+from bot.store import NoConversation, TicketClosed, TicketFilter, TicketNotFound
 from bot.store.tickets import day_bounds
 from bot.web.auth import Caller
 from bot.web.contract import AGENT, EITHER, MACHINE, Reply, operation
@@ -28,6 +28,7 @@ from bot.web.models.tickets import (
     MAX_EXPORT_DAYS,
     AgentReply,
     ExportQuery,
+    IntakeChange,
     NewTicketBody,
     ProgressQuery,
     Rating,
@@ -153,6 +154,22 @@ async def update_ticket(request: Request, ticket_id: TicketId, caller: Caller, b
                                             "顾客撤回），原因会记入处理记录并告知顾客。", status=422,
                          field="reason") from None
     return json({"ticket": ticket_view(ticket, now_utc(request), ctx.settings.tz), "changes": written})
+
+
+@bp.patch("/api/tickets/<ticket_id>/intake")
+@operation("What the intake learnt about a complaint (assistant only): fields, raise-only priority, added risk "
+           "flags, the customer's words appended once, intake state", access=MACHINE,
+           responses={200: ChangedTicket}, errors=(409,))
+async def update_intake(request: Request, ticket_id: TicketId, caller: Caller, body: IntakeChange):
+    ctx = request.app.ctx
+    now = now_utc(request)
+    try:
+        ticket, written = ctx.tickets.update_intake(ticket_id, body.update(), caller.name, now=now)
+    except TicketNotFound:
+        raise _not_found() from None
+    except TicketClosed:
+        raise BadRequest("ticket_closed", "这个工单已经解决或关闭，登记信息不能再修改。", status=409) from None
+    return json({"ticket": ticket_view(ticket, now, ctx.settings.tz), "changes": written})
 
 
 @bp.post("/api/tickets/<ticket_id>/replies")

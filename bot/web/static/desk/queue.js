@@ -72,8 +72,16 @@
       el("td", { "data-label": "订单号", class: "mono", text: ticket.order_number || "—" }),
       el("td", { "data-label": "顾客描述", class: "desc", title: ticket.description, text: preview(ticket.description) }),
       el("td", { "data-label": "负责人", text: Desk.agentName(ticket.assignee) }),
-      el("td", { "data-label": "状态" }, Desk.statusBadge(ticket)),
-      el("td", { "data-label": "首次响应" }, Desk.watchCountdown(el("span"), ticket)));
+      el("td", { "data-label": "状态" }, Desk.statusBadge(ticket), intakeBadge(ticket)),
+      el("td", { "data-label": "首次响应" }, Desk.watchCountdown(el("span"), ticket),
+        ticket.customer_deadline ? el("div", { class: "deadline small", text: `顾客时限：${ticket.customer_deadline}` })
+          : null));
+  }
+
+  /* Issue 11: a record still being collected (登记中) or filed with fields missing (信息不全（缺：…）). */
+  function intakeBadge(ticket) {
+    if (!ticket.intake || ticket.intake === "complete") return null;
+    return el("span", { class: `badge intake-${ticket.intake}`, text: ticket.intake_label });
   }
 
   let loading = null;

@@ -49,7 +49,9 @@
       field("顾客编号", t.customer_ref || "—"),
       field("会话", el("span", { class: "mono small", text: t.session_id || "无在线会话" })),
       field("创建时间", Desk.formatTime(t.created_at)),
+      field("登记", t.intake_label || "已确认"),
       field("首次响应时限", dueText(t.first_response_due, t.first_response_due_text)),
+      field("顾客时限", t.customer_deadline ? el("span", { class: "deadline", text: t.customer_deadline }) : "—"),
       field("首次回复", t.first_responded_at ? Desk.formatTime(t.first_responded_at) : "尚未回复"),
       field("解决时限", dueText(t.resolution_due, t.resolution_due_text)),
       field("解决时间", t.resolved_at ? Desk.formatTime(t.resolved_at) : "—"),
@@ -114,15 +116,27 @@
       case "escalated":
         return `超时升级（${d.reason === "first_response" ? "首次响应" : "解决"}超时，优先级 ${change(d, data.priorities)}）`;
       case "csat": return d.corrected_from ? `顾客把评价从 ${d.corrected_from} 分改为 ${d.score} 分` : `顾客评价 ${d.score} 分`;
+      case "intake_updated": return intakeText(d);
       default: return event.action;
     }
+  }
+
+  /* Issue 11: what the intake (or a quiet chat) changed, in a few words. */
+  const INTAKE_FIELDS = { issue_type: "问题类型", order_number: "订单号", expectation: "诉求", priority: "优先级",
+    customer_deadline: "顾客时限", risk_flags: "风险", intake: "登记状态", missing_fields: "缺少信息",
+    handoff_requested: "要求转人工", order_number_status: "订单号状态" };
+  function intakeText(d) {
+    const names = Object.keys(d.fields || {}).map((name) => INTAKE_FIELDS[name] || name);
+    if (d.appended) names.push("补充描述");
+    const what = names.length ? `更新登记：${names.join("、")}` : "更新登记";
+    return d.reason === "idle" ? `${what}（顾客一段时间未回复，按现有信息提交）` : what;
   }
 
   function renderEvents(events) {
     $("events").replaceChildren(...(events || []).map((event) => {
       const d = event.details || {};
       const quote = event.action === "note" || event.action === "replied" ? d.text
-        : event.action === "csat" ? d.comment : null;
+        : event.action === "csat" ? d.comment : event.action === "intake_updated" ? d.appended : null;
       return el("li", { class: `event event-${event.action}`, data: { action: event.action } },
         el("div", { class: "event-line" },
           el("time", { datetime: event.at, text: Desk.formatTime(event.at) }),
