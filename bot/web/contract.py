@@ -20,7 +20,7 @@ from functools import partial, wraps
 from typing import Any, get_type_hints
 
 from bot.web.auth import authenticate
-from bot.web.models.fields import ContractType
+from bot.web.schemas.fields import ContractType
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -1,6 +1,6 @@
 """The service's 4xx: `BadRequest` (a machine-readable code, a Chinese message for people and the
 offending `field`), its JSON form, and reading a JSON body. Field-level validation lives in the
-request models (bot/web/models), which raise BadRequest through bot/web/models/base.py."""
+request models (bot/web/schemas), which raise BadRequest through bot/web/schemas/base.py."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,7 @@ from sanic import Request
 from sanic.exceptions import SanicException
 from sanic.response import json
 
-from bot.web.models.fields import SESSION_ID, SessionId
+from bot.web.schemas.fields import SESSION_ID, SessionId
 
 __all__ = ["SESSION_ID", "BadRequest", "check_session_id", "error_response", "json_object"]
 

@@ -2,7 +2,7 @@
 
 Generated, never written by hand: it walks the app's route table (`app.router.routes`) and
 reads each handler's contract (bot/web/contract.py) — access, path types, query, body and response
-models — and the JSON schemas of those models (bot/web/models). A field's type, enum, pattern and
+models — and the JSON schemas of those models (bot/web/schemas). A field's type, enum, pattern and
 limit are declared once, on its model, and appear here the way the service enforces them.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sanic import Blueprint, Request
 from sanic.response import json
 
 from bot.web.contract import Operation, Reply, documented, operation_of
-from bot.web.models.base import Error
+from bot.web.schemas.base import Error
 
 REF = "#/components/schemas/{model}"
 ROUTE_PARAM = re.compile(r"^<(\w+)(?::[^>]*)?>$")

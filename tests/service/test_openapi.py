@@ -14,8 +14,8 @@ import requests
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS
 from bot.web.contract import operation_of
-from bot.web.models import tickets as ticket_models
 from bot.web.openapi import openapi_document, openapi_path
+from bot.web.schemas import tickets as ticket_models
 from tests.support.live_app import AgentClient, LiveApp, add_agent, make_settings, ticket_body
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

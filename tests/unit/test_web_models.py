@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.web.http import BadRequest, check_session_id
-from bot.web.models.chat import IncomingMessage
-from bot.web.models.fields import TicketId
-from bot.web.models.tickets import ExportQuery, NewTicketBody, ProgressQuery, Rating, TicketChange, TicketQuery
+from bot.web.schemas.chat import IncomingMessage
+from bot.web.schemas.fields import TicketId
+from bot.web.schemas.tickets import ExportQuery, NewTicketBody, ProgressQuery, Rating, TicketChange, TicketQuery
 
 BASE = {"idempotency_key": "k1", "issue_type": "logistics_delay", "description": "快递没到"}
 

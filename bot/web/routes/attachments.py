@@ -15,8 +15,8 @@ from sanic.response import empty, json, raw
 from bot.services.attachments import AttachmentRefused, Attachments, attachment_view
 from bot.web.contract import Reply, operation
 from bot.web.http import BadRequest
-from bot.web.models.attachments import AttachmentCreated, AttachmentId
-from bot.web.models.fields import SessionId
+from bot.web.schemas.attachments import AttachmentCreated, AttachmentId
+from bot.web.schemas.fields import SessionId
 
 bp = Blueprint("attachments")
 

@@ -8,8 +8,8 @@ from sanic.response import empty, json
 from bot.web.auth import Caller
 from bot.web.contract import AGENT, Reply, operation
 from bot.web.http import BadRequest
-from bot.web.models.canned import CannedId, CannedReplyBody, CannedReplyChange, CannedReplyList, CannedReplyOne
 from bot.web.routes.tickets import now_utc
+from bot.web.schemas.canned import CannedId, CannedReplyBody, CannedReplyChange, CannedReplyList, CannedReplyOne
 
 bp = Blueprint("canned")
 

@@ -18,8 +18,8 @@ from bot.domain.promises import contact_promise
 from bot.services.conversation import Conversations, Incoming, MessageRefused
 from bot.web.events import HubClosed
 from bot.web.http import SESSION_ID, BadRequest, check_session_id, json_object
-from bot.web.models.chat import IncomingMessage
 from bot.web.ratelimit import RateLimiter
+from bot.web.schemas.chat import IncomingMessage
 
 bp = Blueprint("chat")
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ WS_IDLE_SECONDS = 25
 
 
 def parse_incoming(body: dict) -> Incoming:
-    """The message's shape, checked by its model (bot/web/models/chat.py), as the pipeline's input."""
+    """The message's shape, checked by its model (bot/web/schemas/chat.py), as the pipeline's input."""
     message = IncomingMessage.parse(body)
     return Incoming(message.text, message.metadata, message.client_id, message.button_title)
 

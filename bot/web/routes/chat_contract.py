@@ -8,9 +8,9 @@ decorators on the handlers like the ticket routes'. The body is validated by the
 from __future__ import annotations
 
 from bot.web.contract import Reply, documented
-from bot.web.models.chat import ChatAnswer, ChatHistory, ChatHistoryQuery, IncomingMessage, ShopStatus
-from bot.web.models.fields import SessionId
 from bot.web.routes import chat
+from bot.web.schemas.chat import ChatAnswer, ChatHistory, ChatHistoryQuery, IncomingMessage, ShopStatus
+from bot.web.schemas.fields import SessionId
 
 SESSION = {"session_id": SessionId}
 

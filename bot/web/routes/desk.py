@@ -31,10 +31,10 @@ from bot.web.auth import (
 from bot.web.contract import AGENT, AGENT_PAGE, EITHER, Reply, documented, operation
 from bot.web.events import Event, HubClosed
 from bot.web.http import BadRequest, json_object
-from bot.web.models.desk import AgentList, LoggedOut, LoginForm, LoginResult, Me
-from bot.web.models.views import LiveEvent
 from bot.web.passwords import MAX_PASSWORD_CHARS, dummy_hash, verify_password
 from bot.web.routes.health import shop_warnings
+from bot.web.schemas.desk import AgentList, LoggedOut, LoginForm, LoginResult, Me
+from bot.web.schemas.views import LiveEvent
 
 bp = Blueprint("desk")
 log = logging.getLogger(__name__)

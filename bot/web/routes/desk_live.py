@@ -10,7 +10,7 @@ from sanic.response import json
 from bot.services.tickets import ticket_view
 from bot.web.auth import Caller
 from bot.web.contract import AGENT, operation
-from bot.web.models.live import LiveLane, PresenceChange, PresenceState
+from bot.web.schemas.live import LiveLane, PresenceChange, PresenceState
 
 bp = Blueprint("desk_live")
 

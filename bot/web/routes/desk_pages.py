@@ -25,8 +25,8 @@ from bot.domain.triage import FLAG_LABELS_ZH
 from bot.web.auth import Caller, authenticate, safe_next
 from bot.web.contract import AGENT, AGENT_PAGE, HTML_PAGE, TO_LOGIN, Reply, documented, operation
 from bot.web.http import BadRequest
-from bot.web.models.fields import TicketId
-from bot.web.models.views import Suggestions
+from bot.web.schemas.fields import TicketId
+from bot.web.schemas.views import Suggestions
 
 bp = Blueprint("desk_pages")
 

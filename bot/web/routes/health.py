@@ -14,7 +14,7 @@ from sanic.response import json
 
 from bot.domain.holiday_coverage import holiday_coverage_warning
 from bot.web.contract import Reply, operation
-from bot.web.models.desk import Health
+from bot.web.schemas.desk import Health
 
 bp = Blueprint("health")
 log = logging.getLogger(__name__)

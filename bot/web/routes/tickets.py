@@ -3,7 +3,7 @@
 Who may call what (bot.web.auth): machines with the bearer token, agents with their login cookie.
 Replies to customers are agents-only (a person answers); `/api/progress` and ratings are for the
 assistant only and answer strictly for the asking customer. Each route's contract — access, path,
-query and body models (bot/web/models/tickets.py), answers (bot/web/models/views.py) — is declared
+query and body models (bot/web/schemas/tickets.py), answers (bot/web/schemas/views.py) — is declared
 on it with `@operation`, which enforces it; `GET /api/openapi.json` describes the same declarations.
 """
 from __future__ import annotations
@@ -22,9 +22,9 @@ from bot.store.tickets import day_bounds
 from bot.web.auth import Caller
 from bot.web.contract import AGENT, EITHER, MACHINE, Reply, operation
 from bot.web.http import BadRequest
-from bot.web.models.base import invalid_field
-from bot.web.models.fields import TicketId
-from bot.web.models.tickets import (
+from bot.web.schemas.base import invalid_field
+from bot.web.schemas.fields import TicketId
+from bot.web.schemas.tickets import (
     MAX_EXPORT_DAYS,
     AgentReply,
     ExportQuery,
@@ -35,7 +35,7 @@ from bot.web.models.tickets import (
     TicketChange,
     TicketQuery,
 )
-from bot.web.models.views import (
+from bot.web.schemas.views import (
     ChangedTicket,
     CustomerTickets,
     OneTicket,

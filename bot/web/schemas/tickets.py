@@ -16,8 +16,8 @@ from bot.domain.intake import INTAKE_STATES, MISSING_FIELDS
 from bot.domain.orders import normalise_order_number
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS, IntakeUpdate, NewTicket
-from bot.web.models.base import Body, Query, invalid_field, tidy_schema
-from bot.web.models.fields import Day, Flag, Line, Moment, Problem, SessionId, Text, choice, field, line, text, whole
+from bot.web.schemas.base import Body, Query, invalid_field, tidy_schema
+from bot.web.schemas.fields import Day, Flag, Line, Moment, Problem, SessionId, Text, choice, field, line, text, whole
 
 MAX_SUBMISSION_AGE = timedelta(days=30)
 MAX_PAGE = 500

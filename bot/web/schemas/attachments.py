@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from bot.web.models.fields import Line
-from bot.web.models.views import Attachment, View
+from bot.web.schemas.fields import Line
+from bot.web.schemas.views import Attachment, View
 
 
 class AttachmentId(Line):

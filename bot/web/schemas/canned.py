@@ -5,10 +5,10 @@ import re
 from datetime import datetime
 from typing import Optional
 
-from bot.web.models.base import Body
-from bot.web.models.fields import Line, field, line, text
-from bot.web.models.tickets import IssueType
-from bot.web.models.views import View
+from bot.web.schemas.base import Body
+from bot.web.schemas.fields import Line, field, line, text
+from bot.web.schemas.tickets import IssueType
+from bot.web.schemas.views import View
 
 
 class CannedId(Line):

@@ -9,9 +9,9 @@ from typing import Any, ClassVar, Optional
 
 from bot.domain.taxonomy import CATEGORIES
 from bot.web.events import EVENT_KINDS
-from bot.web.models.base import Schema, tidy_schema
-from bot.web.models.fields import TicketId, choice, field
-from bot.web.models.tickets import (
+from bot.web.schemas.base import Schema, tidy_schema
+from bot.web.schemas.fields import TicketId, choice, field
+from bot.web.schemas.tickets import (
     Expectation,
     Intake,
     IssueType,

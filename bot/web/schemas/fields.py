@@ -1,6 +1,6 @@
 """The value types of the HTTP contract. Each declares once what a value may be (JSON type, enum,
 pattern, length, range) for both validation and the OpenAPI document (`openapi()`), and says
-what is wrong as a `Problem` (a kind plus details). bot/web/models/base.py turns a Problem into
+what is wrong as a `Problem` (a kind plus details). bot/web/schemas/base.py turns a Problem into
 the service's Chinese 4xx; the only Chinese here describes a type (format hints, path errors).
 
 Pydantic 1.10 calls `check` when a model is validated and `__modify_schema__` when its schema is

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.web.models.base import Body
-from bot.web.models.fields import choice, field
-from bot.web.models.views import Ticket, View
+from bot.web.schemas.base import Body
+from bot.web.schemas.fields import choice, field
+from bot.web.schemas.views import Ticket, View
 
 PresenceStatus = choice(("online", "away"))
 

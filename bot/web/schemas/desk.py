@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot.web.models.base import Body
-from bot.web.models.fields import choice, field
-from bot.web.models.views import View
+from bot.web.schemas.base import Body
+from bot.web.schemas.fields import choice, field
+from bot.web.schemas.views import View
 
 
 class LoginForm(Body):

@@ -19,7 +19,7 @@ from pydantic.errors import ExtraError, ListError, MissingError, NoneIsNotAllowe
 from pydantic.fields import SHAPE_LIST, ModelField
 
 from bot.web.http import BadRequest, json_object
-from bot.web.models.fields import Problem, field
+from bot.web.schemas.fields import Problem, field
 
 # kind → (code, status, message, extra keys in the answer)
 BODY_WORDING: dict[str, tuple[str, int, str, tuple[str, ...]]] = {

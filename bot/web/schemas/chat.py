@@ -7,9 +7,9 @@ from typing import Any, Optional
 
 from pydantic import validator
 
-from bot.web.models.base import Body, Query
-from bot.web.models.fields import Text, choice, field, json_object, text, whole
-from bot.web.models.views import ChatMessage, View
+from bot.web.schemas.base import Body, Query
+from bot.web.schemas.fields import Text, choice, field, json_object, text, whole
+from bot.web.schemas.views import ChatMessage, View
 
 MAX_METADATA_CHARS = 2000
 MAX_TITLE_CHARS = 100
