@@ -138,7 +138,9 @@ def test_a_resolved_ticket_is_left_as_it_was(live):
     session = "s-resolved"
     ticket = open_record(live, session)
     lily = AgentClient(live, "lily")
-    lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"status": "resolved"})
+    resolved = lily.call("PATCH", f"/api/tickets/{ticket['id']}",
+                         json={"status": "resolved", "reason": "已电话联系顾客，快递已送达"})
+    assert resolved.status_code == 200 and ticket_now(live, ticket["id"])["status"] == "resolved"
     say(live, session, "其实还有个问题，赠品没收到")
     assert ticket_now(live, ticket["id"])["description"] == "快递五天了还没到"
 

@@ -71,6 +71,7 @@ class ScaleStack:
             **os.environ,
             "BOT_API_TOKEN": self.token, "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
             "SESSION_SECRET": secrets.token_urlsafe(24), "SHOP_SECRET": secrets.token_urlsafe(24),
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24), "IDENTITY_SECRET": secrets.token_urlsafe(24),
             "DATABASE_URL": database, "TRACKER_STORE_URL": database, "REDIS_URL": REDIS_URL,
             "OUTBOX_PATH": str(tmp / "outbox.sqlite3"), "BOT_HOST": "127.0.0.1",
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
