@@ -547,7 +547,8 @@ def _markdown_section(m: dict) -> list[str]:
         "",
         "## Issue type when the model is sure",
         "",
-        "Complaints whose predicted issue type has at least this probability: how many, and how many of those are right.",
+        "Complaints whose predicted issue type has at least this probability: how many, and how many of"
+        " those are right.",
         "",
         "| threshold | confident | accuracy when confident |",
         "| ---: | ---: | ---: |",
@@ -642,12 +643,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported the same way
         print(f"cannot run parser {args.parser}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
-    for (name, examples), preds in zip(sets, predictions):
+    for (_name, examples), preds in zip(sets, predictions, strict=False):
         if len(preds) != len(examples):
             print(f"parser {args.parser} returned {len(preds)} results for {len(examples)} texts", file=sys.stderr)
             return 3
 
-    results = [(name, evaluate(examples, preds)) for (name, examples), preds in zip(sets, predictions)]
+    results = [(name, evaluate(examples, preds)) for (name, examples), preds in zip(sets, predictions, strict=False)]
     when = _dt.datetime.now(_dt.timezone.utc).astimezone()
     for index, (name, metrics) in enumerate(results):
         if index:

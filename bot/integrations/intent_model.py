@@ -68,7 +68,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if m.get(TEXT) and not m.get(TEXT).startswith("/")]
         if not todo:
             return
-        for message, vector in zip(todo, _embed([m.get(TEXT) for m in todo])):
+        for message, vector in zip(todo, _embed([m.get(TEXT) for m in todo]), strict=True):
             message.add_features(Features(vector[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -143,8 +143,9 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
         x = self._matrix(messages)
         if x.shape[1] != self.clf.n_features_in_:
             return messages
-        for message, probs in zip(messages, self.clf.predict_proba(x)):
-            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(self.clf.classes_, probs)),
+        for message, probs in zip(messages, self.clf.predict_proba(x), strict=True):
+            ranking = sorted(({"name": str(name), "confidence": float(p)}
+                              for name, p in zip(self.clf.classes_, probs, strict=True)),
                              key=lambda r: -r["confidence"])
             message.set("intent", ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True)

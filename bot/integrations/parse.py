@@ -13,7 +13,13 @@ from functools import lru_cache
 from typing import Any
 
 from bot.domain.orders import find_order_number, is_personal_number, normalise_order_number
-from bot.domain.taxonomy import ISSUE_TYPES, category_of, is_complaint_intent, issue_type_for_intent, normalise_expectation
+from bot.domain.taxonomy import (
+    ISSUE_TYPES,
+    category_of,
+    is_complaint_intent,
+    issue_type_for_intent,
+    normalise_expectation,
+)
 from bot.domain.triage import triage
 
 FALLBACK_INTENT = "nlu_fallback"
