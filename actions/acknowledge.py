@@ -107,7 +107,7 @@ class ActionAcknowledgeComplaint(Action):
         elif states_problem and not button:
             likely = ranked_issue_types(ranking) or ([issue_type] if issue_type else [])
             events += [SlotSet("issue_type", None), SlotSet("likely_types", likely)]
-            dispatcher.utter_message(response="utter_ack_neutral", words=template_safe(_brief(text)))
+            dispatcher.utter_message(response="utter_neutral_acknowledgement", words=template_safe(_brief(text)))
         else:
             dispatcher.utter_message(response="utter_ack_other_complaint")
 
