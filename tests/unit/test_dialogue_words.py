@@ -13,8 +13,9 @@ from bot.domain.dialogue import (
 )
 
 
-@pytest.mark.parametrize("text, expected", [("转人工", True), ("人工客服在吗", True), ("我要真人", True),
-                                            ("找你们领导来", True), ("我个人什么原因", False), ("/request_human", False)])
+@pytest.mark.parametrize("text, expected", [
+    ("转人工", True), ("人工客服在吗", True), ("我要真人", True), ("找你们领导来", True),
+    ("我个人什么原因", False), ("/request_human", False)])
 def test_handoff_words_anywhere_but_not_ge_ren(text, expected):
     assert is_handoff_request(text) is expected
 
