@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa would try to send usage data and crash reports to its servers; this product stays offline.
+export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 # endpoints.yml reads ${ACTION_SERVER_URL}, ${ACTION_SERVER_TOKEN} and the store variables
 # (bot/integrations/rasa_stores.py); rasa's CLI needs them set even when no action runs

@@ -67,6 +67,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
         "RASA_AUTH_TOKEN": settings.rasa_auth_token,  # read by bot.integrations.rasa_runner
         "BOT_SERVICE_URL": settings.bot_service_url,
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",  # no usage data or crash reports leave the machine
         "PYTHONUNBUFFERED": "1",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     })

@@ -30,6 +30,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TESTSET = ROOT / "tests" / "nlu" / "testset.yml"
+# The second held-out set, in the register of real shop chats (issue 12), written by someone who
+# did not write the training data. Neither set is ever tuned on.
+REAL_REGISTER_TESTSET = ROOT / "tests" / "nlu" / "real_register.yml"
+DEFAULT_TESTSETS = (DEFAULT_TESTSET, REAL_REGISTER_TESTSET)
+# Issue-type confidence thresholds reported: how often the model is that sure, and how often right then.
+CONFIDENCE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+# Everything from this line on in the Markdown report is hand-written and kept when it is regenerated.
+KEPT_MARKER = "<!-- hand-written below: kept by scripts/eval_nlu.py -->"
 DEFAULT_PARSER = "bot.integrations.parse:parse_texts"
 
 # From docs/CONTRACTS.md: complaint intent -> issue type, in taxonomy order.
@@ -307,6 +315,7 @@ def normalise_prediction(pred: dict) -> dict:
         "expectation": _clean(pred.get("expectation")),
         "order_number": _clean(pred.get("order_number")),
         "confidence": pred.get("confidence"),
+        "issue_type_confidence": pred.get("issue_type_confidence"),
     }
 
 
@@ -342,6 +351,15 @@ def evaluate(examples: list[Example], predictions: list[dict]) -> dict:
         [e.order_numbers for e in examples], [p["order_number"] for p in preds]
     )
     order_number = prf(o_tp, o_fp, o_fn)
+
+    confidence = []
+    scored = [(e.issue_type, p["issue_type"], p["issue_type_confidence"]) for e, p in zip(examples, preds, strict=True)
+              if e.is_complaint and p["issue_type"] and p["issue_type_confidence"] is not None]
+    for threshold in CONFIDENCE_THRESHOLDS:
+        sure = [(g, pr) for g, pr, conf in scored if conf >= threshold]
+        confidence.append({"threshold": threshold, "confident": len(sure), "of": sum(e.is_complaint for e in examples),
+                           "share": safe_div(len(sure), sum(e.is_complaint for e in examples)),
+                           "accuracy": safe_div(sum(g == pr for g, pr in sure), len(sure))})
 
     per_intent: dict[str, dict] = {}
     labels = sorted({e.intent for e in examples} | {p["intent"] or NONE_LABEL for p in preds})
@@ -390,6 +408,8 @@ def evaluate(examples: list[Example], predictions: list[dict]) -> dict:
         "issue_type_correct": it_correct,
         "issue_type_total": it_total,
         "complaint": complaint,
+        "non_complaints_kept_out": safe_div(tn, tn + fp),
+        "issue_type_confidence": confidence,
         "expectation": expectation,
         "order_number": order_number,
         "per_intent": per_intent,
@@ -431,6 +451,9 @@ def summary_lines(m: dict) -> list[str]:
         f"({m['issue_type_correct']}/{m['issue_type_total']})",
         f"complaint detection: P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f} "
         f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']}, tn {c['tn']})",
+        f"non-complaints kept out: {_pct(m['non_complaints_kept_out'])} ({c['tn']}/{c['tn'] + c['fp']})",
+        "issue type when confident (threshold: share of complaints, accuracy): " + "; ".join(
+            f"≥{t['threshold']:.1f}: {_pct(t['share'])}, {_pct(t['accuracy'])}" for t in m["issue_type_confidence"]),
         f"expectation accuracy (annotated): {_pct(x['accuracy'])} ({x['correct']}/{x['total']}); "
         f"predicted where none annotated: {x['predicted_without_gold']}",
         f"order number: P {o['precision']:.3f}  R {o['recall']:.3f}  F1 {o['f1']:.3f} "
@@ -479,16 +502,38 @@ def _md(s) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_report(m: dict, parser: str, testset: str, when: _dt.datetime) -> str:
+def markdown_report(results: list[tuple[str, dict]] | dict, parser: str, testset: str | None = None,
+                    when: _dt.datetime | None = None, kept: str = "") -> str:
+    """The report for one set (`results` a metrics dict) or several ((name, metrics) pairs): a
+    side-by-side summary, then each set's details; `kept` (hand-written text) goes at the end."""
+    if isinstance(results, dict):
+        results = [(testset or "", results)]
+    when = when or _dt.datetime.now(_dt.timezone.utc)
+    out = ["# NLU evaluation", "", f"- date: {when.strftime('%Y-%m-%d %H:%M %Z').strip()}",
+           f"- parser: `{parser}`", "- produced by `scripts/eval_nlu.py` (`make nlu-eval`)", ""]
+    names = [name for name, _ in results]
+    out += ["| metric | " + " | ".join(f"`{n}`" for n in names) + " |",
+            "| --- | " + " | ".join("---:" for _ in names) + " |"]
+    rows = [
+        ("messages (complaints)", lambda m: f"{m['n_messages']} ({m['n_complaints']})"),
+        ("issue-type accuracy (complaints)", lambda m: _pct(m["issue_type_accuracy"])),
+        ("non-complaints kept out", lambda m: _pct(m["non_complaints_kept_out"])),
+        ("complaint recall", lambda m: f"{m['complaint']['recall']:.3f}"),
+        ("complaint F1", lambda m: f"{m['complaint']['f1']:.3f}"),
+        ("wish (expectation) accuracy", lambda m: _pct(m["expectation"]["accuracy"])),
+        ("intent accuracy", lambda m: _pct(m["intent_accuracy"])),
+    ]
+    for label, cell in rows:
+        out.append(f"| {label} | " + " | ".join(cell(m) for _, m in results) + " |")
+    for name, m in results:
+        out += ["", f"# Test set `{name}`", ""] + _markdown_section(m)
+    text = "\n".join(out) + "\n"
+    return text + ("\n" + kept if kept else "")
+
+
+def _markdown_section(m: dict) -> list[str]:
     c, o, x = m["complaint"], m["order_number"], m["expectation"]
     out = [
-        "# NLU evaluation",
-        "",
-        f"- date: {when.strftime('%Y-%m-%d %H:%M %Z').strip()}",
-        f"- parser: `{parser}`",
-        f"- test set: `{testset}`: {m['n_messages']} messages, {m['n_complaints']} complaints",
-        "- produced by `scripts/eval_nlu.py`",
-        "",
         "| metric | value |",
         "| --- | --- |",
         f"| intent accuracy | {_pct(m['intent_accuracy'])} ({m['intent_correct']}/{m['n_messages']}) |",
@@ -498,6 +543,16 @@ def markdown_report(m: dict, parser: str, testset: str, when: _dt.datetime) -> s
         f"| expectation accuracy (annotated) | {_pct(x['accuracy'])} ({x['correct']}/{x['total']}) |",
         f"| expectation predicted where none annotated | {x['predicted_without_gold']} |",
         f"| order number precision / recall / F1 | {o['precision']:.3f} / {o['recall']:.3f} / {o['f1']:.3f} |",
+        f"| non-complaints kept out | {_pct(m['non_complaints_kept_out'])} ({c['tn']}/{c['tn'] + c['fp']}) |",
+        "",
+        "## Issue type when the model is sure",
+        "",
+        "Complaints whose predicted issue type has at least this probability: how many, and how many of those are right.",
+        "",
+        "| threshold | confident | accuracy when confident |",
+        "| ---: | ---: | ---: |",
+    ] + [f"| {t['threshold']:.1f} | {_pct(t['share'])} ({t['confident']}/{t['of']}) | {_pct(t['accuracy'])} |"
+         for t in m["issue_type_confidence"]] + [
         "",
         "## Per intent",
         "",
@@ -532,7 +587,7 @@ def markdown_report(m: dict, parser: str, testset: str, when: _dt.datetime) -> s
         gold = f"{g['intent']}; exp={g['expectation']}; order={g['order_number']}"
         pred = f"{p['intent']}; issue={p['issue_type']}; exp={p['expectation']}; order={p['order_number']}"
         out.append(f"| {_md(err['text'])} | {', '.join(err['kinds'])} | {_md(gold)} | {_md(pred)} |")
-    return "\n".join(out) + "\n"
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,50 +613,59 @@ def load_parser(spec: str) -> Callable[[list[str]], list[dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--testset", default=str(DEFAULT_TESTSET), help="Rasa NLU YAML test set")
+    ap.add_argument("--testset", action="append", default=None,
+                    help="Rasa NLU YAML test set; repeat for several (default: both held-out sets)")
     ap.add_argument("--parser", default=DEFAULT_PARSER, help="MODULE:FUNC (default %(default)s)")
     ap.add_argument("--json", metavar="OUT", help="write the metrics as JSON")
     ap.add_argument("--markdown", metavar="OUT", help="write a Markdown report (for docs/)")
     ap.add_argument("--max-errors", type=int, default=None, help="errors to print (default all)")
     args = ap.parse_args(argv)
+    paths = args.testset or [str(p) for p in DEFAULT_TESTSETS]
 
-    try:
-        examples = load_testset(args.testset)
-    except (OSError, ValueError, yaml.YAMLError, json.JSONDecodeError, KeyError) as exc:
-        print(f"cannot read test set {args.testset}: {exc}", file=sys.stderr)
-        return 2
-    if not examples:
-        print(f"cannot read test set {args.testset}: no examples", file=sys.stderr)
-        return 2
-    for warning in check_testset(examples):
-        print(f"warning: {warning}", file=sys.stderr)
+    sets: list[tuple[str, list[Example]]] = []
+    for path in paths:
+        try:
+            examples = load_testset(path)
+        except (OSError, ValueError, yaml.YAMLError, json.JSONDecodeError, KeyError) as exc:
+            print(f"cannot read test set {path}: {exc}", file=sys.stderr)
+            return 2
+        if not examples:
+            print(f"cannot read test set {path}: no examples", file=sys.stderr)
+            return 2
+        for warning in check_testset(examples):
+            print(f"warning: {warning}", file=sys.stderr)
+        sets.append((display_path(path), examples))
 
     try:
         parse_texts = load_parser(args.parser)
-        predictions = list(parse_texts([e.text for e in examples]))
+        predictions = [list(parse_texts([e.text for e in examples])) for _, examples in sets]
     except Exception as exc:  # noqa: BLE001 - any parser failure is reported the same way
         print(f"cannot run parser {args.parser}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
-    if len(predictions) != len(examples):
-        print(
-            f"parser {args.parser} returned {len(predictions)} results for {len(examples)} texts",
-            file=sys.stderr,
-        )
-        return 3
+    for (name, examples), preds in zip(sets, predictions):
+        if len(preds) != len(examples):
+            print(f"parser {args.parser} returned {len(preds)} results for {len(examples)} texts", file=sys.stderr)
+            return 3
 
-    metrics = evaluate(examples, predictions)
-    testset = display_path(args.testset)
+    results = [(name, evaluate(examples, preds)) for (name, examples), preds in zip(sets, predictions)]
     when = _dt.datetime.now(_dt.timezone.utc).astimezone()
-    print(text_report(metrics, args.parser, testset, args.max_errors))
+    for index, (name, metrics) in enumerate(results):
+        if index:
+            print("\n" + "=" * 100 + "\n")
+        print(text_report(metrics, args.parser, name, args.max_errors))
 
     if args.json:
-        payload = {"date": when.isoformat(timespec="seconds"), "parser": args.parser,
-                   "testset": testset, **metrics}
+        base = {"date": when.isoformat(timespec="seconds"), "parser": args.parser}
+        payload = ({**base, "testset": results[0][0], **results[0][1]} if len(results) == 1
+                   else {**base, "sets": {name: metrics for name, metrics in results}})
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(markdown_report(metrics, args.parser, testset, when), encoding="utf-8")
+        target = Path(args.markdown)
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        kept = old[old.index(KEPT_MARKER):] if KEPT_MARKER in old else ""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(markdown_report(results, args.parser, when=when, kept=kept), encoding="utf-8")
     return 0
 
 

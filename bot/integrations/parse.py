@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.domain.orders import find_order_number, is_personal_number, normalise_order_number
-from bot.domain.taxonomy import category_of, is_complaint_intent, issue_type_for_intent, normalise_expectation
+from bot.domain.taxonomy import ISSUE_TYPES, category_of, is_complaint_intent, issue_type_for_intent, normalise_expectation
 from bot.domain.triage import triage
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -34,6 +34,18 @@ def _agent(model_path: str):
     return Agent.load(model_path)
 
 
+def issue_type_candidates(ranking: Iterable[dict[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
+    """The most likely issue types of a message, best first, with the classifier's probability
+    of each: what the dialogue offers as buttons when it is unsure (issue 12)."""
+    found = []
+    for item in ranking:
+        issue_type = issue_type_for_intent(item.get("name"))
+        if issue_type and all(c["issue_type"] != issue_type for c in found):
+            found.append({"issue_type": issue_type, "label": ISSUE_TYPES[issue_type].label,
+                          "score": round(float(item.get("confidence") or 0.0), 4)})
+    return found[:limit]
+
+
 def understand(nlu: dict[str, Any], patterns: Iterable[str]) -> dict[str, Any]:
     """Turns Rasa's parse result into the shop's view of the message (pure; tested directly)."""
     text = nlu.get("text", "")
@@ -51,6 +63,7 @@ def understand(nlu: dict[str, Any], patterns: Iterable[str]) -> dict[str, Any]:
     if expectation is None and (is_complaint_intent(intent) or intent == "inform"):
         expectation = normalise_expectation(text)
     issue_type = issue_type_for_intent(intent)
+    candidates = issue_type_candidates(ranking)
     risk = triage(text)
     return {
         "text": text,
@@ -59,6 +72,8 @@ def understand(nlu: dict[str, Any], patterns: Iterable[str]) -> dict[str, Any]:
         "confidence": round(float(best.get("confidence") or 0.0), 4),
         "fallback": fallback,
         "issue_type": issue_type,
+        "issue_type_confidence": round(float(best.get("confidence") or 0.0), 4) if issue_type else None,
+        "issue_type_candidates": candidates,
         "category": category_of(issue_type),
         "expectation": expectation,
         "order_number": order_number,

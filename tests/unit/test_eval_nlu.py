@@ -249,3 +249,33 @@ def test_real_testset_is_well_formed():
     for intent in ev.INTENT_TO_ISSUE:
         assert per_intent.get(intent, 0) >= 12, intent
     assert sum(not e.is_complaint for e in examples) >= 90
+
+
+def test_keep_out_rate_and_confidence_table(tiny_path):
+    preds = [dict(p) for p in TINY_PREDICTIONS]
+    preds[0]["issue_type_confidence"] = 0.9   # product_quality, right
+    preds[1]["issue_type_confidence"] = 0.45  # after_sales_refund, wrong
+    m = ev.evaluate(ev.load_testset(tiny_path), preds)
+    assert m["non_complaints_kept_out"] == 1.0  # the one greeting stayed out
+    by_threshold = {t["threshold"]: t for t in m["issue_type_confidence"]}
+    assert (by_threshold[0.4]["confident"], by_threshold[0.4]["of"], by_threshold[0.4]["accuracy"]) == (2, 3, 0.5)
+    assert (by_threshold[0.5]["confident"], by_threshold[0.5]["accuracy"]) == (1, 1.0)
+    assert by_threshold[0.8]["share"] == pytest.approx(1 / 3)
+
+
+def test_several_sets_in_one_report_and_the_hand_written_part_is_kept(tiny_path, tmp_path, monkeypatch):
+    mod = tmp_path / "tiny_parser2.py"
+    mod.write_text("PREDS = " + repr(TINY_PREDICTIONS) + "\n"
+                   "def parse_texts(texts):\n    return [dict(p, text=t) for p, t in zip(PREDS, texts)]\n",
+                   encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    second = tmp_path / "second.yml"
+    second.write_text(tiny_path.read_text(encoding="utf-8"), encoding="utf-8")
+    out_md, out_json = tmp_path / "r.md", tmp_path / "m.json"
+    out_md.write_text("old generated part\n" + ev.KEPT_MARKER + "\n## Comparison\nwritten by hand\n", encoding="utf-8")
+    assert ev.main(["--testset", str(tiny_path), "--testset", str(second), "--parser", "tiny_parser2:parse_texts",
+                    "--markdown", str(out_md), "--json", str(out_json)]) == 0
+    md = out_md.read_text(encoding="utf-8")
+    assert "old generated part" not in md and md.rstrip().endswith("written by hand")
+    assert md.count("# Test set `") == 2 and "| non-complaints kept out | 100.0% | 100.0% |" in md
+    assert set(json.loads(out_json.read_text(encoding="utf-8"))["sets"]) == {str(tiny_path), str(second)}
