@@ -6,8 +6,11 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answer_question, not_understood
 from actions.common import latest_text, settings
+from actions.handoff import after_handoff
 from actions.intake import likely_issue_type
+from bot.domain.dialogue import is_handoff_request
 from bot.domain.orders import find_order_numbers
 
 
@@ -23,10 +26,15 @@ class ActionFallback(Action):
         text = latest_text(tracker)
         issue_type = likely_issue_type(tracker)
         has_order = bool(find_order_numbers(text, settings().order_number_patterns))
+        if is_handoff_request(text):
+            return [FollowupAction("action_handoff")]
+        if after_handoff(dispatcher, tracker):
+            return []
         if not text.startswith("/") and (issue_type or has_order):
             return [SlotSet("issue_type", issue_type), FollowupAction("action_acknowledge_complaint")]
-        dispatcher.utter_message(response="utter_default")
-        return []
+        if answer_question(dispatcher, tracker):
+            return []
+        return not_understood(dispatcher, tracker)
 
 
 class ActionGreet(Action):

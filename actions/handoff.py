@@ -11,10 +11,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
 from actions.common import latest_text, settings, signed_customer, template_safe
-from actions.submission import reset_form_slots, ticket_payload
+from actions.submission import file_record, reset_form_slots, ticket_payload
 from bot.domain.promises import contact_promise
 from bot.domain.rating import rating_from
-from bot.domain.taxonomy import ISSUE_TYPES, STATUSES, TICKET_ID_IN_TEXT
+from bot.domain.taxonomy import ACTIVE_STATUSES, ISSUE_TYPES, STATUSES, TICKET_ID_IN_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ class ActionHandoff(Action):
                                          next_opening=promise.next_opening_text)
             return []
         payload = ticket_payload(tracker, handoff=True)
-        submission = ticket_client().submit(payload)
-        ticket = submission.ticket or {}
+        ticket = file_record(tracker, payload) or {}
         promise = contact_promise(settings(), payload["priority"])
         due = ticket.get("first_response_due_text") or promise.due_text
         ticket_id = ticket.get("id")
@@ -53,7 +52,26 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_off_hours_without_number", hours=promise.hours_text,
                                      next_opening=promise.next_opening_text, due=due)
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots() + [
-            SlotSet("ticket_id", ticket.get("id") or payload["idempotency_key"])]
+            SlotSet("ticket_id", ticket.get("id") or payload["idempotency_key"]),
+            SlotSet("handed_off", ticket.get("id") or payload["idempotency_key"]),
+            SlotSet("promised_due", due)]
+
+
+def after_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """After a hand-off the form does not start again: while that ticket is open, a new message gets
+    one consistent answer (who replies, by when); the bot service adds the words to the ticket.
+    True when that was said."""
+    handed = tracker.get_slot("handed_off") or ""
+    if not handed.startswith("TK-"):
+        return False
+    customer = signed_customer(tracker)
+    tickets = ticket_client().progress(customer.session_id, customer.customer_ref, handed) if customer else None
+    if tickets is not None and not any(t.get("id") == handed and t.get("status") in ACTIVE_STATUSES
+                                       for t in tickets):
+        return False  # resolved since: a new complaint starts a new record
+    due = tracker.get_slot("promised_due") or contact_promise(settings(), "normal").due_text
+    dispatcher.utter_message(response="utter_after_handoff", ticket_id=handed, due=due)
+    return True
 
 
 def _describe(ticket: dict[str, Any]) -> str:

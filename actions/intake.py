@@ -1,50 +1,79 @@
-"""The complaint intake: acknowledge at once, fill the form (issue type, order number, wish), never
-ask for what the customer already said.
+"""The complaint intake: fill the form (issue type, order number, wish), never ask for what the
+customer already said, never loop, and change or end the record only on explicit words.
 
 Slots are pre-filled from every message (domain mappings plus `extract_order_number` here, which
-reads the shop's configured patterns). Each slot gets at most two failed attempts; then the
-assistant carries on without it and says a person can help. The read-back and submission live in
-actions/submission.py.
+reads the shop's configured patterns). The first reply lives in actions/acknowledge.py, the
+questions and their budget in actions/asking.py (each field asked at most twice, then filed
+without it and named missing), answers to questions in actions/answers.py, the read-back and
+submission in actions/submission.py.
+
+`ValidateComplaintForm.run` sees every reply the form hears (issue 11):
+- 转人工/人工/真人/找你们领导 anywhere, or an explicit "不投诉了", ends the form (a hand-off or a
+  cancellation); a question or talk about cancelling the order never does;
+- a question is answered first (the FAQ, the promised time with the ticket number), then the form
+  asks at most one question;
+- a closing word (没了/不用了/就这样/谢谢) files the record as it stands;
+- a reply that fills nothing spends the question's budget; when it is spent the field is skipped.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.acknowledge import (  # noqa: F401 (re-exported: the action and helpers other modules use)
+    BARE_COMPLAINT,
+    FORM,
+    LIKELY_COMPLAINT,
+    ActionAcknowledgeComplaint,
+    acknowledge_urgency,
+    has_words,
+    likely_issue_type,
+)
+from actions.acknowledge import earlier_tickets as _earlier_tickets  # noqa: F401
+from actions.answers import answer_question
+from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing, update_record
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
+from bot.domain.dialogue import (
+    cancel_is_misread,
+    is_cancel_registration,
+    is_closing,
+    is_handoff_request,
+    issue_type_correction,
+    question_kind,
+    wish_change_allowed,
+)
 from bot.domain.orders import find_order_numbers, is_personal_number, is_valid_order_number, normalise_order_number
-from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import (
     EXPECTATIONS,
     ISSUE_TYPES,
     is_complaint_intent,
-    issue_type_for_intent,
     issue_type_named_in,
     normalise_expectation,
     normalise_issue_type,
 )
-from bot.domain.triage import triage
 
-FORM = "complaint_form"
 MOBILE = re.compile(r"1[3-9]\d{9}")
-MAX_ATTEMPTS = 2
 UNKNOWN = "unknown"
+REQUIRED = ("issue_type", "order_number", "expectation", "confirm")
 FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
-              "failed_attempts")
-# A bare "I want to complain" says nothing about what went wrong: ask instead of filing it as "other".
-_BARE_COMPLAINT = re.compile(
-    r"^(我|俺)?(要|想|必须|就要)?(投诉|反馈|举报|维权|找你们)(一下|你们|你们店|商家)?[!！。.~～]*$")
+              "failed_attempts", "asked", "missing_fields", "likely_types", "filed_as_is", "intake_ticket",
+              "promised_due")
 # Answers to a form question that cannot be anything but an answer (so free text is accepted).
 _ANSWER_INTENTS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback", "out_of_scope"}
+# Replies that rules answer first (the form rejects them when they fill nothing), then the form asks again.
+_RULE_INTENTS = {"chitchat", "bot_challenge", "out_of_scope", "greet"}
+_QUESTION_INTENTS = {"ask_policy", "ask_progress"}
+_CLOSING_INTENTS = {"goodbye", "thank"}
 # "诉求不是仅退款，是催发货" corrects the wish, whatever problem its words sound like.
 _ABOUT_THE_WISH = re.compile(r"诉求|要求是|想要的是|处理方式|解决方式|解决办法")
-
+_BARE_COMPLAINT = BARE_COMPLAINT
+_has_words = has_words
 
 _YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes",
                   re.IGNORECASE)
@@ -61,26 +90,6 @@ def confirmation_in(text: str) -> bool | None:
     return True if _YES.search(text) else None
 
 
-def _has_words(text: str) -> bool:
-    """Chinese characters or a real word; emoji, punctuation and keyboard mashing are not."""
-    text = text or ""
-    if text.startswith("/"):
-        return True
-    if re.search(r"[\u4e00-\u9fff]", text):
-        return True
-    return bool(re.search(r"[A-Za-z]{2,}", text)) and bool(re.search(r"[aeiouAEIOU]", text))
-
-
-def _attempts(tracker: Tracker) -> dict[str, int]:
-    return dict(tracker.get_slot("failed_attempts") or {})
-
-
-def _count_failure(tracker: Tracker, slot: str) -> tuple[int, dict[str, int]]:
-    attempts = _attempts(tracker)
-    attempts[slot] = attempts.get(slot, 0) + 1
-    return attempts[slot], attempts
-
-
 def _previous_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest user message (the tracker already holds the new one)."""
     events = tracker.events
@@ -94,80 +103,17 @@ def _previous_value(tracker: Tracker, slot: str) -> Any:
     return value
 
 
-def _order_promise_text(priority: str) -> str:
-    return contact_promise(settings(), priority).due_text
-
-
-class ActionAcknowledgeComplaint(Action):
-    """The very first reply to a complaint: an apology specific to the problem, then off-hours
-    and urgency notes. The form asks the next question right after."""
-
-    def name(self) -> str:
-        return "action_acknowledge_complaint"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        text = latest_text(tracker)
-        intent, _confidence = latest_intent(tracker)
-        issue_type = issue_type_for_intent(intent) or tracker.get_slot("issue_type")
-        events: list[EventType] = []
-        if issue_type == "other_complaint" and (_BARE_COMPLAINT.match(re.sub(r"\s", "", text))
-                                                or not _has_words(text)):
-            issue_type = None  # ask what happened instead of filing "other"
-            events.append(SlotSet("issue_type", None))
-        dispatcher.utter_message(response=f"utter_ack_{issue_type or 'other_complaint'}")
-
-        found = find_order_numbers(text, settings().order_number_patterns)
-        if found:
-            events += [SlotSet("order_number", found[-1]), SlotSet("order_number_status", "given")]
-        elif is_personal_number(str(tracker.get_slot("order_number") or "")):
-            events.append(SlotSet("order_number", None))  # an ID or card the NLU's order-number regex took
-        expectation = normalise_expectation(tracker.get_slot("expectation")) or (
-            normalise_expectation(text) if issue_type else None)
-        if expectation:
-            events.append(SlotSet("expectation", expectation))
-
-        risk = triage(text, repeat_contacts=_earlier_tickets(tracker))
-        promise = contact_promise(settings(), risk.priority)
-        if not promise.open_now:
-            dispatcher.utter_message(response="utter_off_hours_recording", hours=promise.hours_text,
-                                     next_opening=promise.next_opening_text, due=promise.due_text)
-        elif risk.priority == "urgent":
-            dispatcher.utter_message(response="utter_urgent_offer_human")
-        events += [
-            SlotSet("description", text if issue_type else None),
-            SlotSet("priority", risk.priority),
-            SlotSet("risk_flags", risk.risk_flags),
-            SlotSet("off_hours", not promise.open_now),
-            SlotSet("failed_attempts", {}),
-        ]
-        if intent == "nlu_fallback":
-            # Started by action_fallback (an unsure reading): no rule follows, so open the form here.
-            events.append(FollowupAction(FORM))
-        return events
-
-
-# A complaint intent this likely, even below the NLU's fallback threshold, is worth acting on when
-# the assistant would otherwise only say "I did not understand".
-LIKELY_COMPLAINT = 0.25
-
-
-def likely_issue_type(tracker: Tracker, *, beside_other_intents: bool = False) -> str | None:
-    """The issue type of the best-ranked complaint intent of the latest message when it is at
-    least LIKELY_COMPLAINT sure and the message's best real guess, or, with
-    `beside_other_intents`, next to the intent that was acted on ("快递员太凶了，转人工")."""
-    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-    candidates = [r for r in ranking if r.get("name") != "nlu_fallback"
-                  and (not beside_other_intents or issue_type_for_intent(r.get("name")))]
-    best = candidates[0] if candidates else None
-    if best and float(best.get("confidence") or 0) >= LIKELY_COMPLAINT:
-        return issue_type_for_intent(best.get("name"))
-    return None
-
-
-
-def _earlier_tickets(tracker: Tracker) -> int:
-    return sum(1 for e in tracker.events
-               if e.get("event") == "slot" and e.get("name") == "ticket_id" and e.get("value"))
+def turn_kind(tracker: Tracker) -> str:
+    """`reply`: the form runs right after the customer answered its question; `after_rule`: after
+    a rule answered the message (chit-chat, a question); `activation`: the form's first run."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
+    ran = [e.get("name") for e in events[last_user + 1:] if e.get("event") == "action"]
+    if "action_acknowledge_complaint" in ran or tracker.get_slot("requested_slot") is None:
+        return "activation"
+    if any(name not in ("action_extract_slots", FORM, "action_listen") for name in ran):
+        return "after_rule"
+    return "reply"
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -175,14 +121,80 @@ class ValidateComplaintForm(FormValidationAction):
         return "validate_complaint_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = await super().run(dispatcher, tracker, domain)
-        # Everything the customer says about the problem is the ticket's description.
-        intent, _ = latest_intent(tracker)
+        if tracker.latest_action_name != FORM:
+            # action_extract_slots runs this for the custom mapping: extraction only, no words; the
+            # form's own call validates and speaks, once per turn.
+            extracted = await self.get_extraction_events(dispatcher, tracker, domain)
+            return [e for e in extracted if e.get("event") == "slot"]
         text = latest_text(tracker)
+        intent, _ = latest_intent(tracker)
+        turn = turn_kind(tracker)
+        typed = bool(text) and not text.startswith("/")
+        handoff = turn == "reply" and (intent == "request_human" or (typed and is_handoff_request(text)))
+        cancel = turn == "reply" and typed and not cancel_is_misread(text) and (
+            intent == "cancel" or is_cancel_registration(text))
+        events = await super().run(dispatcher, tracker, domain)
+        filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
+                  and e.get("value") is not None]
+        if handoff or cancel:
+            if not filled and intent == ("request_human" if handoff else "cancel"):
+                return []  # rejected: the hand-off or cancellation rule takes it
+            follow = "action_handoff" if handoff else "action_cancel_complaint"
+            return [*events, SlotSet("requested_slot", None), FollowupAction(follow)]
+        if turn == "reply" and not filled and intent in _RULE_INTENTS and not question_kind(text):
+            return []  # rejected: a rule answers the chit-chat, then the form asks again
+        # Everything the customer says about the problem is the ticket's description.
         description = tracker.get_slot("description") or ""
-        if is_complaint_intent(intent) and text and not text.startswith("/") and text not in description:
+        if is_complaint_intent(intent) and typed and text not in description:
             events.append(SlotSet("description", f"{description}\n{text}".strip()))
+        if turn == "reply" and typed:
+            kind = question_kind(text)
+            answered_the_form = any(e.get("name") == tracker.get_slot("requested_slot") for e in filled)
+            # "能不能直接把钱退给我" answers the wish question; "什么时候给结果" wants the time either way.
+            if (kind or intent in _QUESTION_INTENTS) and not (answered_the_form and kind in (None, "other")):
+                answer_question(dispatcher, tracker)
+            acknowledge_urgency(dispatcher, tracker, text)
+            if not filled and (is_closing(text) or intent in _CLOSING_INTENTS):
+                return events + self._file_as_it_stands(tracker, events)
+        if turn != "activation":
+            events += self._spend_budget(dispatcher, tracker, events)
+        events.append(SlotSet("asked", asked(tracker)))  # the form heard the reply: never rejected
+        _record(tracker, events)
         return events
+
+    @staticmethod
+    def _file_as_it_stands(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+        """没了 / 不用了 / 谢谢 mid-form: the record is filed with what it has, the rest named missing."""
+        now = {**{s: tracker.get_slot(s) for s in REQUIRED}, **_slot_values(events)}
+        gaps = [s for s in GIVEN_UP if not now.get(s)]
+        out: list[EventType] = [SlotSet(s, _given_up_value(tracker, s)) for s in gaps]
+        out += [SlotSet("missing_fields", sorted(set(missing(tracker)) | set(gaps))), SlotSet("filed_as_is", True),
+                SlotSet("confirm", True), SlotSet("requested_slot", None)]
+        return out
+
+    @staticmethod
+    def _spend_budget(dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]) -> list[EventType]:
+        """The question asked last was asked twice and is still unanswered: go on without it."""
+        requested = tracker.get_slot("requested_slot")
+        now = {**{s: tracker.get_slot(s) for s in REQUIRED}, **_slot_values(events)}
+        if not requested or now.get(requested) is not None or not budget_spent(tracker, requested):
+            return []
+        if requested == "confirm":
+            return [SlotSet("confirm", True), SlotSet("filed_as_is", True)]
+        text = latest_text(tracker)
+        if requested == "order_number" and MOBILE.search(text):
+            dispatcher.utter_message(response="utter_phone_noted")
+        elif requested == "order_number":
+            dispatcher.utter_message(response="utter_order_number_skipped")
+        elif requested == "issue_type":
+            dispatcher.utter_message(response="utter_issue_type_skipped")
+        else:
+            dispatcher.utter_message(response="utter_expectation_skipped")
+        out: list[EventType] = [SlotSet(requested, _given_up_value(tracker, requested)),
+                                SlotSet("missing_fields", sorted(set(missing(tracker)) | {requested}))]
+        if requested == "order_number":
+            out.append(SlotSet("order_number_status", UNKNOWN))
+        return out
 
     # -- extraction: free text is always accepted for the slot being asked -------------------
     async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -209,7 +221,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = latest_text(tracker)
         if text.startswith("/"):
             return {}
-        named = issue_type_named_in(text)
+        named = issue_type_named_in(text) or issue_type_correction(text)
         return {"issue_type": named} if named and named != tracker.get_slot("issue_type") else {}
 
     async def extract_expectation(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -248,93 +260,82 @@ class ValidateComplaintForm(FormValidationAction):
         value = normalise_order_number(str(slot_value or ""))
         if value == UNKNOWN:
             dispatcher.utter_message(response="utter_order_number_skipped")
-            return {"order_number": UNKNOWN, "order_number_status": UNKNOWN}
+            return {"order_number": UNKNOWN, "order_number_status": UNKNOWN,
+                    "missing_fields": sorted(set(missing(tracker)) | {"order_number"})}
         patterns = settings().order_number_patterns
-        asked = tracker.get_slot("requested_slot") == "order_number"
-        said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns, answering=asked)
+        asked_now = tracker.get_slot("requested_slot") == "order_number"
+        said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns, answering=asked_now)
         # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message;
         # an ID number never, a bank card only when given as the order number (bot.domain.orders).
         if is_personal_number(value, ordered=value in said):
-            if not asked:  # put there by the NLU's order-number regex: ask for the order later
-                return {"order_number": None}
-            return self._refuse_order_number(
-                dispatcher, tracker, "这串数字看起来像身份证号或银行卡号，为保护您的隐私就不记录了。"
-                "订单号在「我的订单」→订单详情里可以复制，淘宝/天猫是 18-19 位数字。")
+            if asked_now:
+                dispatcher.utter_message(response="utter_personal_number_not_kept")
+            return {"order_number": None}
         mobile_like = MOBILE.fullmatch(value) and value not in said
-        if is_valid_order_number(value, patterns) and not mobile_like:
+        if (is_valid_order_number(value, patterns) or value in said) and not mobile_like:
             status = "given"
             if settings().order_api_url:
                 result = lookup_order(settings().order_api_url, value, settings().order_api_timeout_seconds)
                 if result == OrderLookup.NOT_FOUND:
-                    return self._refuse_order_number(dispatcher, tracker, not_found=value)
+                    if not budget_spent(tracker, "order_number"):
+                        dispatcher.utter_message(response="utter_order_number_not_found", order_number=value)
+                    return {"order_number": None}
                 status = "verified" if result == OrderLookup.FOUND else "given"
             changed = _previous_value(tracker, "order_number") not in (None, value, UNKNOWN)
             if changed and tracker.get_slot("requested_slot") != "order_number":
                 dispatcher.utter_message(response="utter_order_number_corrected", order_number=value)
-            return {"order_number": value, "order_number_status": status}
-        return self._refuse_order_number(dispatcher, tracker)
-
-    def _refuse_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             not_found: str | None = None) -> dict[str, Any]:
-        """Asks again (the number is malformed, or `not_found` by the order API), or on the last
-        attempt carries on without it."""
-        failures, attempts = _count_failure(tracker, "order_number")
-        if failures >= MAX_ATTEMPTS:
-            dispatcher.utter_message(response="utter_order_number_given_up")
-            return {"order_number": UNKNOWN, "order_number_status": UNKNOWN, "failed_attempts": attempts}
-        if not_found:
-            dispatcher.utter_message(response="utter_order_number_not_found", order_number=not_found)
-        else:
-            dispatcher.utter_message(response="utter_order_number_invalid")
-        return {"order_number": None, "failed_attempts": attempts}
+            return {"order_number": value, "order_number_status": status, **_found(tracker, "order_number")}
+        # Not an order number: the next ask explains where to find it and that it can be skipped.
+        return {"order_number": None}
 
     def validate_issue_type(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
         value = normalise_issue_type(str(slot_value or ""))
-        text = re.sub(r"\s", "", latest_text(tracker))
+        said = latest_text(tracker)
+        text = re.sub(r"\s", "", said)
         previous = _previous_value(tracker, "issue_type")
-        asked = tracker.get_slot("requested_slot") == "issue_type"
-        if value == "other_complaint" and (_BARE_COMPLAINT.match(text) or not _has_words(text)) \
-                and not latest_text(tracker).startswith("/"):
+        requested = tracker.get_slot("requested_slot")
+        asked_now = requested == "issue_type"
+        button = said.startswith("/")
+        if requested is None and likely_types(tracker) and not button:
+            return {"issue_type": None}  # an unsure first reading: the form asks, offering the likely types
+        if value == "other_complaint" and (_BARE_COMPLAINT.match(text) or not _has_words(text)) and not button:
             return {"issue_type": previous}  # "我要投诉" again: keep asking what happened
         if value is None:
-            failures, attempts = _count_failure(tracker, "issue_type")
-            if failures >= MAX_ATTEMPTS:
-                dispatcher.utter_message(response="utter_issue_type_recorded_as_other")
-                return {"issue_type": "other_complaint", "failed_attempts": attempts}
-            return {"issue_type": None, "failed_attempts": attempts}
-        said = latest_text(tracker)
-        changed = previous and value != previous and not asked
-        named = None if said.startswith("/") else issue_type_named_in(said)
-        if changed and value != named:  # a type named by its label is taken as said
+            return {"issue_type": None}
+        changed = previous and value != previous and not asked_now
+        named = None if button else (issue_type_named_in(said) or issue_type_correction(said))
+        if changed and value != named:  # a type named in words ("不对，是价格问题") is taken as said
             _intent, confidence = latest_intent(tracker)
-            answering = tracker.get_slot("requested_slot") in ("expectation", "order_number", "confirm")
+            answering = requested in ("expectation", "order_number", "confirm")
             correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", said)
             if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(said):
                 # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
-                return {"issue_type": previous}  # an unsure guess must not overwrite what the customer said
+                return {"issue_type": previous}  # only an explicit correction changes what the customer said
         if changed:
             dispatcher.utter_message(response="utter_issue_type_changed", issue_type_label=ISSUE_TYPES[value].label)
-        return {"issue_type": value}
+        return {"issue_type": value, **({"likely_types": None} if likely_types(tracker) else {}),
+                **_found(tracker, "issue_type")}
 
     def validate_expectation(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
+        said = latest_text(tracker)
+        button = said.startswith("/")
         value = normalise_expectation(str(slot_value or ""))
         # The text reading knows refusals ("不退了 换一件吧") and takes the last wish mentioned.
-        from_text = normalise_expectation(latest_text(tracker))
-        if from_text and from_text != value and not latest_text(tracker).startswith("/"):
+        from_text = None if button else normalise_expectation(said)
+        if from_text and from_text != value:
             value = from_text
-        if value is None:
-            failures, attempts = _count_failure(tracker, "expectation")
-            if failures >= MAX_ATTEMPTS:
-                dispatcher.utter_message(response="utter_expectation_recorded_as_other")
-                return {"expectation": "other", "failed_attempts": attempts}
-            dispatcher.utter_message(response="utter_expectation_unclear")
-            return {"expectation": None, "failed_attempts": attempts}
         previous = _previous_value(tracker, "expectation")
+        if previous and value != previous and not button and (
+                not wish_change_allowed(said) or (issue_type_correction(said) and not _ABOUT_THE_WISH.search(said))):
+            # A question ("新东西就只能维修?") or a corrected problem never changes the wish.
+            return {"expectation": previous}
+        if value is None:
+            return {"expectation": None}  # the next ask offers to skip it
         if previous and previous != value and tracker.get_slot("requested_slot") != "expectation":
             dispatcher.utter_message(response="utter_expectation_changed", expectation_label=EXPECTATIONS[value])
-        return {"expectation": value}
+        return {"expectation": value, **_found(tracker, "expectation")}
 
     def validate_confirm(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
@@ -345,9 +346,36 @@ class ValidateComplaintForm(FormValidationAction):
                 return {"confirm": None}  # "嗯？", "🙃", "zxcv": ask again rather than submit
             return {"confirm": True}
         if corrected:
-            return {"confirm": None}  # the summary is read back again with the correction
-        failures, attempts = _count_failure(tracker, "confirm")
-        if failures >= 3:
-            dispatcher.utter_message(response="utter_confirm_give_up")
+            counts = asked(tracker)
+            counts["confirm"] = 0  # the corrected summary is read back in full
+            return {"confirm": None, "asked": counts}
         dispatcher.utter_message(response="utter_ask_correction")
-        return {"confirm": None, "failed_attempts": attempts}
+        return {"confirm": None}
+
+
+def _found(tracker: Tracker, field: str) -> dict[str, Any]:
+    """A field given after all is no longer missing."""
+    gaps = missing(tracker)
+    return {"missing_fields": [f for f in gaps if f != field]} if field in gaps else {}
+
+
+def _slot_values(events: list[EventType]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def _given_up_value(tracker: Tracker, slot: str) -> Any:
+    if slot == "issue_type":
+        return (likely_types(tracker) or [GIVEN_UP[slot]])[0]  # the best guess, still named missing
+    return GIVEN_UP[slot]
+
+
+def _record(tracker: Tracker, events: list[EventType]) -> None:
+    """What this turn learnt reaches the open record at once (the desk sees it while 登记中)."""
+    values = _slot_values(events)
+    change = {k: values[k] for k in ("issue_type", "expectation") if values.get(k) and values[k] != "other"}
+    order = values.get("order_number")
+    if order and order != UNKNOWN:
+        change["order_number"] = order
+        change["order_number_status"] = values.get("order_number_status") or "given"
+    if change:
+        update_record(tracker, change)

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.asking import asked, update_record
 from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, customer_texts, settings, template_safe
 from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
@@ -50,12 +51,18 @@ class ActionAskConfirm(Action):
         return "action_ask_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        counts = asked(tracker)
+        before = counts.get("confirm", 0)
+        counts["confirm"] = before + 1
+        if before:  # never the same question twice in a row: the second time, short and skippable
+            dispatcher.utter_message(response="utter_confirm_summary_again")
+            return [SlotSet("asked", counts)]
         order = given_order_number(tracker)
         if order:
             dispatcher.utter_message(response="utter_confirm_summary", order_number=order, **summary_values(tracker))
         else:
             dispatcher.utter_message(response="utter_confirm_summary_without_order", **summary_values(tracker))
-        return []
+        return [SlotSet("asked", counts)]
 
 
 def idempotency_key(tracker: Tracker, purpose: str = "complaint") -> str:
@@ -98,7 +105,66 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
         "off_hours": not contact_promise(settings(), priority).open_now,
         "handoff_requested": handoff,
         "submitted_at": datetime.now(timezone.utc).isoformat(),
+        **intake_state(tracker, handoff=handoff),
     }
+
+
+def missing_now(tracker: Tracker) -> list[str]:
+    """The fields the record lacks: given up on, skipped, or never asked (a hand-off mid-form)."""
+    gaps = set(tracker.get_slot("missing_fields") or [])
+    if not given_order_number(tracker):
+        gaps.add("order_number")
+    if not tracker.get_slot("expectation") or tracker.get_slot("expectation") == "other":
+        gaps.add("expectation")
+    if not tracker.get_slot("issue_type"):
+        gaps.add("issue_type")
+    return [f for f in ("order_number", "expectation", "issue_type") if f in gaps]
+
+
+def intake_state(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]:
+    """`complete` when the customer confirmed a full record, else `incomplete` with what is missing."""
+    gaps = missing_now(tracker)
+    confirmed = tracker.get_slot("confirm") is True and not tracker.get_slot("filed_as_is") and not handoff
+    if confirmed and not gaps:
+        return {"intake": "complete", "missing_fields": []}
+    return {"intake": "incomplete", "missing_fields": gaps}
+
+
+def record_change(payload: dict[str, Any]) -> dict[str, Any]:
+    """What PATCH /api/tickets/{id}/intake takes from a full ticket payload."""
+    keys = ("issue_type", "order_number", "order_number_status", "expectation", "priority", "risk_flags",
+            "intake", "missing_fields", "handoff_requested")
+    change = {k: payload[k] for k in keys if payload.get(k) is not None}
+    if not payload.get("order_number"):
+        change.pop("order_number_status", None)
+    return change
+
+
+def file_record(tracker: Tracker, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """Files the complaint: the open record is completed (PATCH …/intake); without one, or when the
+    bot service does not take the change, the whole ticket is posted (idempotent, outbox)."""
+    if tracker.get_slot("intake_ticket"):
+        ticket = update_record(tracker, record_change(payload))
+        if ticket:
+            return ticket
+        from actions.asking import record_key
+
+        payload = {**payload, "idempotency_key": _opening_key(tracker) or record_key(tracker)}
+    return ticket_client().submit(payload).ticket
+
+
+def _opening_key(tracker: Tracker) -> str | None:
+    """The key the record was opened with (the complaint's first message), so a retry finds it."""
+    import hashlib
+
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "intake_ticket" and event.get("value"):
+            break
+    else:
+        return None
+    users = [e for e in tracker.events[:tracker.events.index(event)] if e.get("event") == "user"]
+    started = users[-1].get("timestamp") or 0 if users else 0
+    return hashlib.sha256(f"{tracker.sender_id}|intake|{started}".encode()).hexdigest()[:32]
 
 
 def reset_form_slots() -> list[EventType]:
@@ -111,10 +177,10 @@ class ActionSubmitComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         payload = ticket_payload(tracker)
-        submission = ticket_client().submit(payload)
-        promise = submission.ticket.get("first_response_due_text") if submission.ticket else None
+        ticket = file_record(tracker, payload)
+        promise = (ticket or {}).get("first_response_due_text") or tracker.get_slot("promised_due")
         promise = promise or _order_promise_text(payload["priority"])
-        ticket_id = submission.ticket.get("id") if submission.ticket else None
+        ticket_id = (ticket or {}).get("id")
         if ticket_id:
             dispatcher.utter_message(response="utter_submitted", ticket_id=ticket_id, due=promise)
         else:
@@ -127,5 +193,13 @@ class ActionCancelComplaint(Action):
         return "action_cancel_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        from actions.common import latest_text
+        from bot.domain.dialogue import cancel_is_misread
+
+        if cancel_is_misread(latest_text(tracker)) and tracker.active_loop_name == FORM:
+            # Only an explicit "不投诉了" withdraws the complaint; anything else goes back to the form.
+            return [FollowupAction(FORM)]
+        # The record stays for the agents (nothing said is lost), filed as withdrawn by the customer.
+        update_record(tracker, {"intake": "incomplete", "missing_fields": missing_now(tracker)})
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots()

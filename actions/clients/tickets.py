@@ -121,6 +121,16 @@ class TicketClient:
             return None
         return response.json().get("tickets", [])
 
+    def patch_intake(self, ticket_id: str, change: dict[str, Any]) -> dict[str, Any] | None:
+        """PATCH /api/tickets/{id}/intake (what the dialogue learnt); the ticket, or None when the
+        bot service is unreachable or refuses (the caller falls back to a full submission)."""
+        try:
+            response = self._http.patch(f"{self.base_url}/api/tickets/{ticket_id}/intake", json=change,
+                                        timeout=self.timeout)
+        except (requests.ConnectionError, requests.Timeout):
+            return None
+        return response.json().get("ticket") if response.status_code == 200 else None
+
     def post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         try:
             response = self._http.post(f"{self.base_url}{path}", json=payload, timeout=self.timeout)

@@ -66,6 +66,10 @@ TICKET_ID = re.compile(rf"^{TICKET_ID_PATTERN}$")  # a whole id (upper-case it f
 TICKET_ID_IN_TEXT = re.compile(TICKET_ID_PATTERN, re.IGNORECASE)  # an id inside a customer's message
 
 COMPLAINT_INTENT_PREFIX = "complain_"
+# Sympathy that names the problem only when the NLU's reading of the issue type is at least this
+# sure (the intent confidence of the message); below it the acknowledgement restates the customer's
+# words and offers the likeliest types. One constant, to be tuned by measurement (issue 11 item 4).
+ISSUE_TYPE_CONFIDENT = 0.5
 _INTENT_TO_ISSUE = {f"{COMPLAINT_INTENT_PREFIX}{k}": k for k in ISSUE_TYPES}
 _INTENT_TO_ISSUE["complain_other"] = "other_complaint"
 

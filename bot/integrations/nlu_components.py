@@ -1,4 +1,4 @@
-"""A Rasa NLU component of this project (listed in config.yml; Rasa imports it from the project root).
+"""Rasa NLU components of this project (listed in config.yml; Rasa imports it from the project root).
 
 `WordlessFallback`: a message of punctuation only ("？？？", "。。。", "……") says nothing the
 assistant could act on, yet DIET gives it some intent with confidence (seen: "？" → affirm 0.94,
@@ -46,4 +46,47 @@ class WordlessFallback(GraphComponent):
             ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != FALLBACK]
             message.set("intent", {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
             message.set("intent_ranking", [{"name": FALLBACK, "confidence": 1.0}, *ranking], add_to_output=True)
+        return messages
+
+
+HANDOFF_INTENT = "request_human"
+CANCEL_INTENT = "cancel"
+
+
+def _set_intent(message: Message, name: str, ranking: list[dict[str, Any]]) -> None:
+    rest = [r for r in ranking if r.get("name") != name]
+    message.set("intent", {"name": name, "confidence": 1.0}, add_to_output=True)
+    message.set("intent_ranking", [{"name": name, "confidence": 1.0}, *rest], add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ExplicitCommands(GraphComponent):
+    """Only explicit words destroy (issue 11, bot.domain.dialogue): 转人工/人工/真人/找你们领导
+    anywhere is a hand-off request whatever else the message says ("个人" is not); `cancel` stands
+    for a withdrawal of the complaint ("不投诉了" always is one) — a question ("需要订单号吗") or
+    cancelling the order takes the next reading instead."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ExplicitCommands:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        from bot.domain.dialogue import cancel_is_misread, is_cancel_registration, is_handoff_request
+
+        for message in messages:
+            text = message.get("text") or ""
+            if not text or text.startswith("/"):
+                continue
+            intent = (message.get("intent") or {}).get("name")
+            ranking = list(message.get("intent_ranking") or [])
+            if is_handoff_request(text):
+                _set_intent(message, HANDOFF_INTENT, ranking)
+            elif is_cancel_registration(text):
+                _set_intent(message, CANCEL_INTENT, ranking)
+            elif intent == CANCEL_INTENT and cancel_is_misread(text):
+                rest = [r for r in ranking if r.get("name") != CANCEL_INTENT]
+                best = rest[0] if rest else {"name": FALLBACK, "confidence": 1.0}
+                message.set("intent", dict(best), add_to_output=True)
+                message.set("intent_ranking", rest, add_to_output=True)
         return messages

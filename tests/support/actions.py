@@ -30,6 +30,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.acknowledge
+import actions.answers
+import actions.asking
 import actions.common
 import actions.general
 import actions.handoff
@@ -87,7 +90,8 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
 
 def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     """Makes every action module read `settings` (they imported the function by name)."""
-    for module in (actions.common, actions.intake, actions.submission, actions.general, actions.handoff):
+    for module in (actions.common, actions.intake, actions.submission, actions.general, actions.handoff,
+                   actions.acknowledge, actions.answers, actions.asking):
         monkeypatch.setattr(module, "settings", lambda: settings)
     return settings
 

@@ -116,7 +116,8 @@ class LiveQueue:
         that nobody is online. Returns the extra replies to send."""
         fresh = [t for t in self.ctx.store.tickets_for_customer(session_id=session_id, limit=20)
                  if t["handoff_requested"] and t["status"] == "new" and not t["assignee"]
-                 and t["created_at"] >= since - FRESH_HANDOFF and t["id"] not in self.tickets]
+                 and (t["created_at"] >= since - FRESH_HANDOFF or _changed_since(t, since))
+                 and t["id"] not in self.tickets]
         if not fresh:
             return []
         ticket = fresh[0]
@@ -149,3 +150,10 @@ class LiveQueue:
         self.remove(spot.ticket_id)
         due = format_promise(ticket["first_response_due"], now, self.ctx.settings.tz)
         return [{"text": wording.queue_unstaffed(ticket["id"], due)}]
+
+
+def _changed_since(ticket: dict, since: datetime) -> bool:
+    """A ticket opened earlier (the complaint is recorded from its first message, issue 11) that the
+    assistant marked as a hand-off during this very answer."""
+    updated = ticket.get("updated_at")
+    return bool(updated) and updated >= since

@@ -1,0 +1,141 @@
+"""The form's questions and their budget (issue 11 item 2): each missing field is asked at most
+MAX_ASKS times per complaint, counting every reply that does not fill it; the second ask says
+plainly that the field can be skipped (a guest without an order number is asked for a phone number
+instead); the same question template never comes twice in a row. When the budget is spent the
+record goes on without the field, and the field is named as missing on the ticket.
+
+Also here: the complaint's record from its first message (`open_record`, `update_record`), which
+the bot service keeps as a ticket `intake: collecting` until the form files it.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.tickets import ticket_client
+from actions.common import customer_ref, settings
+from bot.domain.dialogue import MAX_ASKS
+from bot.domain.taxonomy import ISSUE_TYPES, issue_type_for_intent
+
+# What a field holds when its budget is spent, and how the ticket names it missing.
+GIVEN_UP = {"issue_type": "other_complaint", "order_number": "unknown", "expectation": "other"}
+OTHER_BUTTON = "/complain_other"
+LIKELY_BUTTONS = 3
+
+
+def asked(tracker: Tracker) -> dict[str, int]:
+    return dict(tracker.get_slot("asked") or {})
+
+
+def missing(tracker: Tracker) -> list[str]:
+    return list(tracker.get_slot("missing_fields") or [])
+
+
+def budget_spent(tracker: Tracker, slot: str) -> bool:
+    return asked(tracker).get(slot, 0) >= MAX_ASKS
+
+
+def _count(tracker: Tracker, slot: str) -> tuple[int, list[EventType]]:
+    counts = asked(tracker)
+    before = counts.get(slot, 0)
+    counts[slot] = before + 1
+    return before, [SlotSet("asked", counts)]
+
+
+def likely_types(tracker: Tracker) -> list[str]:
+    """The two or three likeliest issue types of the first unsure reading (slot `likely_types`)."""
+    return [t for t in (tracker.get_slot("likely_types") or []) if t in ISSUE_TYPES][:LIKELY_BUTTONS]
+
+
+def ranked_issue_types(ranking: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    for item in ranking:
+        issue = issue_type_for_intent(item.get("name"))
+        if issue and issue != "other_complaint" and issue not in found:
+            found.append(issue)
+    return found[:LIKELY_BUTTONS]
+
+
+def type_buttons(types: list[str]) -> list[dict[str, str]]:
+    """One button per likely type (the taxonomy's label) plus 其他."""
+    buttons = [{"title": ISSUE_TYPES[t].label, "payload": f"/complain_{t}"} for t in types]
+    return buttons + [{"title": ISSUE_TYPES["other_complaint"].label, "payload": OTHER_BUTTON}]
+
+
+class ActionAskIssueType(Action):
+    def name(self) -> str:
+        return "action_ask_issue_type"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        before, events = _count(tracker, "issue_type")
+        likely = likely_types(tracker)
+        if before == 0 and likely:
+            dispatcher.utter_message(response="utter_ask_issue_type_likely", buttons=type_buttons(likely))
+        elif before == 0:
+            dispatcher.utter_message(response="utter_ask_issue_type")
+        else:
+            dispatcher.utter_message(response="utter_ask_issue_type_again")
+        return events
+
+
+class ActionAskOrderNumber(Action):
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        before, events = _count(tracker, "order_number")
+        if before == 0:
+            dispatcher.utter_message(response="utter_ask_order_number")
+        elif customer_ref(tracker) is None:
+            # A guest: a phone number lets someone reach them and find the order.
+            dispatcher.utter_message(response="utter_ask_phone_instead")
+        else:
+            dispatcher.utter_message(response="utter_ask_order_number_again")
+        return events
+
+
+class ActionAskExpectation(Action):
+    def name(self) -> str:
+        return "action_ask_expectation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        before, events = _count(tracker, "expectation")
+        dispatcher.utter_message(response="utter_ask_expectation" if before == 0 else "utter_ask_expectation_again")
+        return events
+
+
+# -- the record ---------------------------------------------------------------------------------------
+
+def record_key(tracker: Tracker) -> str:
+    """Stable for one complaint: the session and the time of the message that stated it."""
+    started = next((e.get("timestamp") or 0 for e in reversed(tracker.events) if e.get("event") == "user"), 0)
+    return hashlib.sha256(f"{tracker.sender_id}|intake|{started}".encode()).hexdigest()[:32]
+
+
+def open_record(tracker: Tracker, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """Posts the complaint as a ticket `intake: collecting` (idempotent; kept in the outbox when the
+    bot service is down). Returns the ticket, or None when it was queued."""
+    payload = {"idempotency_key": record_key(tracker), "session_id": tracker.sender_id,
+               "customer_ref": customer_ref(tracker), "channel": "web", "intake": "collecting", **fields}
+    payload["issue_type"] = payload.get("issue_type") or "other_complaint"
+    return ticket_client().submit(payload).ticket
+
+
+def update_record(tracker: Tracker, change: dict[str, Any]) -> dict[str, Any] | None:
+    ticket_id = tracker.get_slot("intake_ticket")
+    if not ticket_id or not change:
+        return None
+    return ticket_client().patch_intake(ticket_id, change)
+
+
+def promised_due(tracker: Tracker) -> str:
+    """When a person answers: the open record's promise, else what this priority promises now."""
+    from bot.domain.promises import contact_promise
+
+    return tracker.get_slot("promised_due") or contact_promise(settings(), tracker.get_slot("priority")
+                                                               or "normal").due_text

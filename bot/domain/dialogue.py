@@ -1,0 +1,176 @@
+"""What a customer's words mean for the running intake (issue 11): commands that change or end the
+record, questions that must be answered first, and the budget of questions.
+
+Only explicit commands destroy (DESIGN.md "The complaint lifecycle"):
+- `is_handoff_request`: 转人工 / 人工 / 真人 / 找你们领导 anywhere in a message; "个人" is not 人工.
+- `is_cancel_registration`: the customer withdraws the *complaint* in so many words ("不投诉了",
+  "取消登记"); `cancel_is_misread`: a question ("需要订单号吗", "不投诉了可以吗？") or talk about
+  cancelling the *order* ("取消订单") never withdraws it, whatever the NLU read.
+- `issue_type_correction`: "问题不是…是…", "不对，问题是价格问题", "其实是差价" — a correction marker and
+  an everyday name of a type (ISSUE_TYPE_WORDS); a corrected problem never changes the wish.
+- `wish_change_allowed`: a stated wish ("我要换货不要退款", "还是退款吧"), never a question ("新东西就只能
+  维修?").
+
+Questions (`question_kind`): "什么时候/多久/今天能到吗/什么时候给结果" → `when` (the promised contact
+time and the ticket number), 进度/怎么样了 → `progress`, "需要订单号吗" → `order_needed`, anything
+else asked → `other` (the FAQ is tried first by the caller). A complaint phrased with a question mark
+("为什么还不发货？") is still a question: the customer hears when a person answers.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Each missing field is asked at most this often per complaint, counting every reply that does not
+# fill it; then the record is filed without it (the missing field named for the agent).
+MAX_ASKS = 2
+# "没理解" at most this often per session; after that the words are recorded and a person offered.
+MAX_NOT_UNDERSTOOD = 1
+
+_HANDOFF = re.compile(r"转人工|(?<!个)人工|真人|活人|"
+                      r"找(?:你们|你们的|你家)?(?:领导|经理|主管|负责人)|叫(?:你们)?(?:领导|经理|主管)")
+_CANCEL = re.compile(
+    r"不投诉了|不想投诉了|不用投诉了|不要投诉了|投诉不用了|取消投诉|撤销投诉|撤回投诉|撤诉|投诉撤了|"
+    r"不登记了|不用登记了|不要登记了|取消登记|登记取消|别登记了|不用记了|"
+    r"算了不(?:投诉|登记|弄|处理)了|不用(?:你们)?处理了|不需要处理了|不用管了")
+_ORDER_CANCEL = re.compile(r"取消(?:这个|那个|这笔|那笔)?订单|订单取消|退掉订单|取消购买|取消下单")
+_QUESTION_END = re.compile(r"[?？]|[吗嘛么呢][\s~～。!！.]*$")
+_QUESTION_WORDS = re.compile(
+    r"什么时候|啥时候|何时|多久|多长时间|几天|几点|几号|今天能|明天能|能不能|可不可以|可以吗|是不是|要不要|需不需要|"
+    r"需要.{0,6}吗|有没有|怎么办|怎么弄|怎么处理|怎么操作|怎么退|怎么申请|请问|会不会|给结果")
+_WHEN = re.compile(r"什么时候|啥时候|何时|多久|多长时间|几天|几点|今天能|明天能|能到吗|给结果|有结果|回复我|联系我")
+_PROGRESS = re.compile(r"进度|进展|怎么样了|处理了吗|处理了没|处理到哪|到哪一步|有结果了吗|有没有结果|结果呢|"
+                       r"处理得怎么样")
+_ORDER_NEEDED = re.compile(r"(?:需要|要|必须|一定要|非要|得有).{0,3}订单号|没有订单号|没订单号|"
+                           r"订单号.{0,4}(?:找不到|不知道|没有)")
+
+# Everyday names of each issue type, for corrections in free words ("价格问题/降价/差价" → price_dispute).
+ISSUE_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "product_quality": ("质量问题", "质量有问题", "质量差", "质量不好", "有质量问题", "商品质量", "坏了", "坏的",
+                        "瑕疵", "故障", "破了", "过期", "不能用", "用不了", "有问题的货"),
+    "not_as_described": ("与描述不符", "描述不符", "货不对板", "图文不符", "色差", "尺码不对", "材质不对", "假货",
+                         "和图片不一样", "跟图片不一样", "和描述不一样", "跟描述不一样", "不是正品"),
+    "wrong_or_missing_item": ("错发漏发", "错发", "漏发", "发错", "少发", "少件", "缺件", "少了一件", "配件缺失",
+                              "没发全", "少东西"),
+    "out_of_stock": ("下单后缺货", "缺货", "没货", "断货", "无货", "一直采购中"),
+    "logistics_delay": ("物流延误", "物流太慢", "物流慢", "快递太慢", "快递慢", "没发货", "不发货", "还没发货",
+                        "迟迟不到", "物流不动", "物流没更新", "一直不到", "延误", "发货慢"),
+    "package_damaged_or_lost": ("包裹破损丢件", "包裹破损", "包裹坏了", "丢件", "快递丢了", "包裹丢了", "签收没收到",
+                                "显示签收", "没收到货", "压坏了", "压坏", "被别人签收"),
+    "courier_attitude": ("快递员问题", "快递员态度", "快递员", "快递小哥", "派送员", "不送上门", "不送货上门", "驿站"),
+    "service_attitude": ("客服服务", "客服态度", "服务态度", "态度差", "态度问题", "客服不回", "不理人", "客服问题"),
+    "after_sales_refund": ("售后退款", "售后问题", "售后", "退款慢", "退款问题", "不给退", "退款不到", "退款没到",
+                           "退货问题", "换货问题", "拒绝退款"),
+    "payment_issue": ("支付问题", "付款问题", "扣款", "扣了两次", "重复扣款", "多扣", "扣钱", "支付失败", "充值没到账"),
+    "promotion_issue": ("优惠活动", "优惠问题", "优惠券", "满减", "赠品", "活动问题", "红包", "返现"),
+    "price_dispute": ("价格争议", "价格问题", "价格", "降价", "差价", "价保", "保价"),
+    "other_complaint": ("其他问题", "别的问题"),
+}
+_CORRECTION = re.compile(r"不是|不对|搞错|弄错|错了|其实|应该是|而是|改成|改为|换成|问题是|是.{0,12}的问题|属于")
+_NEGATED = re.compile(r"(?:不是|不算|并非|没有|不)$")
+_ISSUE_WORD_INDEX: tuple[tuple[str, str], ...] = tuple(sorted(
+    ((word, key) for key, words in ISSUE_TYPE_WORDS.items() for word in words), key=lambda pair: -len(pair[0])))
+# A wish is stated, not asked: these make "换货" in a message a decision about the wish.
+_WISH_STATED = re.compile(r"我要|我想|想要|要求|希望|不要|不想|不用|还是|就|改成|改为|换成|诉求|给我|帮我|直接|吧|算了")
+# Closing words: the customer is done; the record is filed as it stands.
+_CLOSING = re.compile(r"^(?:没了|没有了|没别的了|没其他的了|不用了|就这样|就这样吧|好的就这样|就这些|先这样|先这样吧|"
+                      r"没事了|谢谢|谢谢你|谢谢您|谢了|多谢|好的谢谢|好的，谢谢|拜拜|再见)[!！。.~～]*$")
+
+
+def _flat(text: str | None) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def is_button(text: str | None) -> bool:
+    return (text or "").startswith("/")
+
+
+def is_handoff_request(text: str | None) -> bool:
+    """转人工 / 人工 / 真人 / 找你们领导 anywhere; "个人" and button payloads do not count."""
+    return not is_button(text) and bool(_HANDOFF.search(_flat(text)))
+
+
+def is_question(text: str | None) -> bool:
+    flat = _flat(text)
+    if not flat or is_button(flat):
+        return False
+    return bool(_QUESTION_END.search(flat) or _QUESTION_WORDS.search(flat) or _PROGRESS.search(flat))
+
+
+def is_cancel_registration(text: str | None) -> bool:
+    """An explicit withdrawal of the complaint; never a question or the order's cancellation."""
+    flat = _flat(text)
+    if not flat or is_button(flat) or _QUESTION_END.search(flat) or "?" in flat:
+        return False
+    if _ORDER_CANCEL.search(flat) and not re.search(r"投诉|登记", flat):
+        return False
+    return bool(_CANCEL.search(flat))
+
+
+def cancel_is_misread(text: str | None) -> bool:
+    """A message the NLU may read as "cancel" that must never withdraw the complaint: a question
+    ("需要订单号吗", "不投诉了可以吗？") or talk about cancelling the order ("我想取消订单")."""
+    flat = _flat(text)
+    if not flat or is_button(flat):
+        return False
+    if is_question(flat):
+        return True
+    return bool(_ORDER_CANCEL.search(flat)) and not re.search(r"投诉|登记", flat)
+
+
+def is_closing(text: str | None) -> bool:
+    """没了 / 不用了 / 就这样 / 谢谢 …: the customer has nothing more to add."""
+    return bool(_CLOSING.match(_flat(text)))
+
+
+def question_kind(text: str | None) -> str | None:
+    """`progress`, `order_needed`, `when`, `other`, or None when the message asks nothing."""
+    flat = _flat(text)
+    if not is_question(flat):
+        return None
+    if _PROGRESS.search(flat):
+        return "progress"
+    if _ORDER_NEEDED.search(flat):
+        return "order_needed"
+    if _WHEN.search(flat):
+        return "when"
+    return "other"
+
+
+def issue_types_named(text: str | None) -> list[tuple[int, str]]:
+    """(position, issue type) of every everyday name in `text` that is not negated ("不是质量问题")."""
+    flat = _flat(text)
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for word, key in _ISSUE_WORD_INDEX:  # longest first; a shorter word inside a longer one is the same mention
+        for match in re.finditer(re.escape(word), flat):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            taken.append(match.span())
+            if not _NEGATED.search(flat[max(0, match.start() - 2):match.start()]):
+                found.append((match.start(), key))
+    return sorted(found)
+
+
+def issue_type_correction(text: str | None) -> str | None:
+    """The type an explicit correction names ("问题不是包裹破损，是错发" → wrong_or_missing_item,
+    "不对，问题是价格问题" → price_dispute); None without a correction marker or a named type."""
+    flat = _flat(text)
+    if not flat or is_button(flat) or not _CORRECTION.search(flat):
+        return None
+    named = issue_types_named(flat)
+    return named[-1][1] if named else None
+
+
+def wish_change_allowed(text: str | None) -> bool:
+    """Whether a wish in `text` may replace the one on record: stated, not asked."""
+    flat = _flat(text)
+    if is_button(flat):
+        return True
+    return bool(flat) and not is_question(flat) and bool(_WISH_STATED.search(flat))
+
+
+def restated(text: str | None, limit: int = 24) -> str:
+    """The customer's words, briefly, for a neutral acknowledgement."""
+    words = re.sub(r"\s+", " ", (text or "").strip())
+    return words if len(words) <= limit else words[: limit - 1] + "…"

@@ -1,0 +1,205 @@
+"""Issue 11's dialogue rules at the action level: the ask budget, explicit-only destruction,
+corrections in free words, answers before questions, "没理解" at most once."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.asking import ActionAskExpectation, ActionAskOrderNumber
+from actions.general import ActionFallback
+from actions.intake import ValidateComplaintForm
+from tests.support.actions import (
+    DOMAIN,
+    action,
+    form_turn,
+    in_form,
+    responses,
+    set_up_shop,
+    slot_values,
+    texts,
+    tracker,
+    user,
+)
+
+TAOBAO = "4512345678901234567"
+
+
+@pytest.fixture
+def shop(monkeypatch, tmp_path):
+    settings, _client = set_up_shop(monkeypatch, tmp_path)
+    return settings
+
+
+async def validate(turn):
+    dispatcher = CollectingDispatcher()
+    return dispatcher, await ValidateComplaintForm().run(dispatcher, turn, DOMAIN)
+
+
+async def ask(action_class, events):
+    dispatcher = CollectingDispatcher()
+    return dispatcher, await action_class().run(dispatcher, tracker(events), DOMAIN)
+
+
+# -- the budget ----------------------------------------------------------------------------------------
+
+async def test_the_second_ask_is_another_template_and_says_it_can_be_skipped(shop):
+    first, events = await ask(ActionAskExpectation, in_form(requested="expectation"))
+    second, more = await ask(ActionAskExpectation, in_form(requested="expectation", filled=slot_values(events)))
+
+    assert responses(first) == ["utter_ask_expectation"]
+    assert responses(second) == ["utter_ask_expectation_again"]
+    assert "跳过" in texts(second)
+    assert slot_values(more)["asked"] == {"expectation": 2}
+
+
+async def test_a_guest_without_an_order_number_is_asked_once_for_a_phone_number(shop):
+    _first, events = await ask(ActionAskOrderNumber, in_form())
+    second, _ = await ask(ActionAskOrderNumber, in_form(filled=slot_values(events)))
+
+    assert responses(second) == ["utter_ask_phone_instead"]
+    assert "没有订单号也没关系，客服会按您的账号/手机号核对" in texts(second)
+
+
+@pytest.mark.parametrize("reply, intent", [("嗯", "affirm"), ("可以", "affirm"), ("123", "inform"),
+                                           ("你们这什么破店", "nlu_fallback")])
+async def test_a_reply_that_fills_nothing_after_two_asks_skips_the_field(shop, reply, intent):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 2}})
+    dispatcher, events = await validate(form_turn(history, user(reply, intent)))
+
+    values = slot_values(events)
+    assert values["order_number"] == "unknown"
+    assert values["missing_fields"] == ["order_number"]
+    assert responses(dispatcher) == ["utter_order_number_skipped"]
+
+
+async def test_after_one_ask_a_non_answer_keeps_the_form_going_without_a_refrain(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    dispatcher, events = await validate(form_turn(history, user("嗯", "affirm")))
+
+    values = slot_values(events)
+    assert values.get("order_number") is None
+    assert values["asked"] == {"order_number": 1}  # the form heard it: no rejection, no "接着刚才的登记"
+    assert dispatcher.messages == []
+
+
+async def test_a_phone_number_after_the_phone_ask_is_noted_and_the_order_skipped(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 2}})
+    dispatcher, events = await validate(form_turn(history, user("13812345678", "inform")))
+
+    assert slot_values(events)["order_number"] == "unknown"
+    assert responses(dispatcher) == ["utter_phone_noted"]
+
+
+async def test_a_closing_word_files_the_record_as_it_stands(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    _dispatcher, events = await validate(form_turn(history, user("没了", "goodbye")))
+
+    values = slot_values(events)
+    assert values["requested_slot"] is None and values["filed_as_is"] is True
+    assert values["missing_fields"] == ["expectation", "order_number"]
+
+
+# -- only explicit commands destroy ------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["需要订单号吗", "我想取消订单", "不投诉了可以吗？"])
+async def test_a_question_or_the_orders_cancellation_never_cancels(shop, said):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    _dispatcher, events = await validate(form_turn(history, user(said, "cancel")))
+
+    assert events  # the form keeps the reply: nothing hands it to the cancellation rule
+    assert not any(e.get("event") == "followup" for e in events)
+
+
+async def test_an_explicit_withdrawal_goes_to_the_cancellation_rule(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    _dispatcher, events = await validate(form_turn(history, user("算了不投诉了", "cancel")))
+
+    assert events == []  # rejected: the rule "cancelling during the intake" runs
+
+
+@pytest.mark.parametrize("said", ["我要找真人", "订单号4512345678901234567 你们领导呢，找你们领导"])
+async def test_handoff_words_anywhere_end_the_form(shop, said):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    _dispatcher, events = await validate(form_turn(history, user(said, "complain_service_attitude")))
+
+    assert events[-1] == {"event": "followup", "name": "action_handoff", "timestamp": None}
+
+
+async def test_ge_ren_is_not_a_handoff(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    _dispatcher, events = await validate(form_turn(history, user("我个人什么原因都没有", "inform")))
+
+    assert not any(e.get("event") == "followup" for e in events)
+
+
+# -- corrections ----------------------------------------------------------------------------------------
+
+async def test_a_correction_in_free_words_changes_the_type_and_never_the_wish(shop):
+    history = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
+                                                   "expectation": "return_refund"})
+    message = user("不对，问题是价格问题", "complain_price_dispute", confidence=0.6)
+    dispatcher, events = await validate(form_turn(history, message))
+
+    values = slot_values(events)
+    assert values["issue_type"] == "price_dispute"
+    assert values.get("expectation", "return_refund") == "return_refund"
+    assert "价格争议" in texts(dispatcher)
+
+
+async def test_a_question_about_the_wish_does_not_change_it(shop):
+    history = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
+                                                   "expectation": "exchange"})
+    _dispatcher, events = await validate(form_turn(history, user("新东西就只能维修?", "inform"),
+                                                   {"expectation": "repair"}))
+
+    assert slot_values(events)["expectation"] == "exchange"
+
+
+async def test_an_explicit_wish_change_is_taken(shop):
+    history = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
+                                                   "expectation": "refund"})
+    _dispatcher, events = await validate(form_turn(history, user("我要换货不要退款", "inform"),
+                                                   {"expectation": "exchange"}))
+
+    assert slot_values(events)["expectation"] == "exchange"
+
+
+# -- answers before questions ---------------------------------------------------------------------------
+
+async def test_a_policy_question_mid_form_gets_the_faq_answer(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    dispatcher, _events = await validate(form_turn(history, user("退款一般多久到账？", "ask_policy")))
+
+    assert responses(dispatcher) == ["utter_faq_answer"]
+    assert "原路退回" in texts(dispatcher)
+
+
+async def test_when_question_gets_the_promised_time_and_the_ticket_number(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1},
+                                                        "intake_ticket": "TK-20261123-0007",
+                                                        "promised_due": "今天 15:40 前"})
+    dispatcher, _events = await validate(form_turn(history, user("什么时候给结果", "ask_progress")))
+
+    assert texts(dispatcher) == "已记录，客服会在今天 15:40 前回复您（工单 TK-20261123-0007）。"
+
+
+async def test_do_you_need_the_order_number_is_answered(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
+    dispatcher, events = await validate(form_turn(history, user("需要订单号吗", "dont_know")))
+
+    assert "没有订单号也没关系" in texts(dispatcher)
+    assert slot_values(events).get("order_number") is None
+
+
+async def test_not_understood_at_most_once_then_the_words_are_recorded_and_a_person_offered(shop):
+    first = user("哈哈哈哈 那个啥", "nlu_fallback", confidence=0.3)
+    d1 = CollectingDispatcher()
+    await ActionFallback().run(d1, tracker([first]), DOMAIN)
+    assert responses(d1) == ["utter_default"]
+
+    said = {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_default"}, "timestamp": 1.0}
+    d2 = CollectingDispatcher()
+    await ActionFallback().run(d2, tracker([first, action("action_fallback"), said,
+                                            user("就那个东西嘛 你懂的", "nlu_fallback", confidence=0.3)]), DOMAIN)
+    assert responses(d2) == ["utter_noted_offer_human"]
+    assert "就那个东西嘛" in texts(d2) and "没理解" not in texts(d2)
