@@ -139,7 +139,30 @@ def normalise_expectation(value: str | None) -> str | None:
             key == "return_refund" and not any(s <= m.start() and m.end() <= e for s, e in refused)
             for m, key in matches):
         return "return_refund"  # "东西我寄回去，你们把钱退了": sending it back and a refund
-    return best[1] if best else None
+    if best:
+        return best[1]
+    return _softer_wish(text)
+
+
+# Wishes said without the usual words (checked only when none of the words above matched):
+# a request form around a verb ("换个尺码吧", "给我寄个新的", "能修吗", "快点给我处理") — and, for a
+# request that names none of these ("麻烦你们给我查一下", "希望…"), the catch-all "other".
+_SOFT_WISHES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("exchange", re.compile(r"换(一下|成|个|件|双|台|码|尺码|颜色|大一号|小一号)|能换吗|可以换吗|想换")),
+    ("resend", re.compile(r"(再|重新|给我)(寄|发)(一|个|过来|回来)|补上|补给我|寄过来")),
+    ("repair", re.compile(r"(能|可以|怎么|给我|帮我|上门)修")),
+    ("refund", re.compile(r"钱(退|还|返)|退(我|给我)|把钱|退回(来|去)?吧")),
+    ("expedite", re.compile(r"(快点|赶紧|尽快|早点|抓紧|马上)(给我)?(发|送|处理|安排|解决|弄)|(今天|明天|今晚)(必须|一定|务必|能不能)(到|送|发)")),
+    ("other", re.compile(r"(希望|要求|麻烦你们|请你们|你们(必须|得|赶紧|给我))\S{2,}")),
+)
+
+
+def _softer_wish(text: str) -> str | None:
+    for key, pattern in _SOFT_WISHES:
+        match = pattern.search(text)
+        if match and not _NEGATION.search(text[max(0, match.start() - 3):match.start()]):
+            return key
+    return None
 
 
 _ONLY_REFUND = re.compile(r"(仅|只|光)退(款|钱)|不用退货|不退货|不寄回")

@@ -19,6 +19,11 @@ from bot.domain.taxonomy import normalise_expectation
     ("质量这么差，退掉算了", "return_refund"),
     ("明天务必送到，孩子等着用", "expedite"),
     ("屏幕又黑了，再返修一次", "repair"),
+    ("码数小了，换个大一号的吧", "exchange"),        # said without the usual words
+    ("少了一件，给我重新寄一个", "resend"),
+    ("开机就黑屏，能修吗", "repair"),
+    ("等了一周了，快点给我处理", "expedite"),
+    ("麻烦你们给我查一下物流", "other"),
 ])
 def test_everyday_words_name_the_wish(text, wish):
     assert normalise_expectation(text) == wish
