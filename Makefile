@@ -27,6 +27,7 @@ help:
 setup:
 	@scripts/setup_venv.sh
 	@scripts/setup_web.sh
+	@scripts/setup_tools.sh
 
 train: setup
 	@scripts/train.sh

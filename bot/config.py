@@ -81,6 +81,9 @@ class Settings:
 
     max_message_chars: int = 2000
     attachments_dir: str = str(PROJECT_ROOT / "var" / "attachments")  # evidence photos (bot.services.attachments)
+    # Issue 13: how long a request waits for the database; where chat messages wait when it fails.
+    store_timeout_seconds: float = 5.0
+    chat_spool_path: str = str(PROJECT_ROOT / "var" / "chat_spool.jsonl")
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments_per_session: int = 20
     rate_limit_per_minute: int = 30
@@ -292,7 +295,9 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         order_api_timeout_seconds=_float(values, "ORDER_API_TIMEOUT_SECONDS", 3.0, 0.1, 60),
         order_number_patterns=_patterns(values),
         max_message_chars=_int(values, "MAX_MESSAGE_CHARS", 2000, 20, 100000),
-        attachments_dir=_get(values, "ATTACHMENTS_DIR", _default_attachments_dir(database_url)),
+        attachments_dir=_get(values, "ATTACHMENTS_DIR", _beside_database(database_url, "attachments")),
+        store_timeout_seconds=_float(values, "STORE_TIMEOUT_SECONDS", 5.0, 0.1, 60),
+        chat_spool_path=_get(values, "CHAT_SPOOL_PATH", _beside_database(database_url, "chat_spool.jsonl")),
         max_attachment_bytes=_int(values, "MAX_ATTACHMENT_MB", 10, 1, 100) * 1024 * 1024,
         max_attachments_per_session=_int(values, "MAX_ATTACHMENTS_PER_SESSION", 20, 1, 1000),
         rate_limit_per_minute=_int(values, "RATE_LIMIT_PER_MINUTE", 30, 1, 10000),
@@ -308,11 +313,11 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     )
 
 
-def _default_attachments_dir(database_url: str) -> str:
-    """Next to the SQLite database (the data directory), else var/attachments."""
+def _beside_database(database_url: str, name: str) -> str:
+    """Next to the SQLite database (the data directory), else in var/."""
     if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
-        return str(Path(database_url[len("sqlite:///"):]).parent / "attachments")
-    return Settings.attachments_dir
+        return str(Path(database_url[len("sqlite:///"):]).parent / name)
+    return str(PROJECT_ROOT / "var" / name)
 
 
 def _minutes(values, name: str, default: float, low: float, high: float) -> float:

@@ -16,8 +16,12 @@ only raised, flags added), scanned for the customer's deadline; acknowledgements
 button presses are not.
 
 A message resent with the same client id (after a lost connection) is answered once. Too long or
-too fast a message is refused with `MessageRefused` (the web layer makes it a 4xx), but kept for
-the agents when a person typed it.
+too fast a message is refused with `MessageRefused` (the web layer makes it a 4xx): too long
+before anything is stored, too fast kept for the agents unless it is a flood.
+
+The database is used from worker threads with a bounded wait (bot.services.store_access): when it
+is locked, read-only or full, the message waits in the chat spool and the customer still gets the
+polite "recorded" reply (issue 13).
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from bot.domain.calendar import format_promise
 from bot.domain.identity import verify_customer
 from bot.domain.intake import has_content
@@ -34,6 +40,7 @@ from bot.domain.orders import find_order_number
 from bot.domain.taxonomy import ACTIVE_STATUSES
 from bot.integrations.rasa_client import RasaUnavailable
 from bot.services import wording
+from bot.services.store_access import StoreUnavailable
 from bot.services.tickets.intake import message_update
 from bot.services.tickets.new import DEGRADED_KEY, NewTicket, degraded_key_prefix
 from bot.store import TicketClosed
@@ -75,10 +82,11 @@ class Conversations:
         self._results: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
         self._triage_noted: set[tuple[str, str]] = set()  # (ticket id, shop-local day) already noted
 
-    async def handle(self, session_id: str, incoming: Incoming) -> dict:
-        """Stores and answers one customer message; raises MessageRefused."""
+    async def handle(self, session_id: str, incoming: Incoming, decision=None) -> dict:
+        """Stores and answers one customer message; raises MessageRefused. `decision`: the rate
+        limit's, when the request was counted already (`count`)."""
         if incoming.client_id is None:
-            return await self._answer(session_id, incoming)
+            return await self._answer(session_id, incoming, decision)
         key = (session_id, incoming.client_id)
         earlier = self._results.get(key)
         if earlier is not None:
@@ -88,7 +96,7 @@ class Conversations:
         while len(self._results) > RECENT_RESULTS:
             self._results.popitem(last=False)
         try:
-            result = await self._answer(session_id, incoming)
+            result = await self._answer(session_id, incoming, decision)
         except BaseException as exc:
             self._results.pop(key, None)  # a refused message may be sent again later
             future.set_exception(exc)
@@ -97,22 +105,43 @@ class Conversations:
         future.set_result(result)
         return result
 
-    def _record_replies(self, session_id: str, replies: list[dict], mode: str) -> list[dict]:
-        """Stores the replies (with their kind, when they have one); returns them as the API shows them."""
-        items = []
+    @staticmethod
+    def _reply_items(replies: list[dict], mode: str) -> tuple[list[dict], list]:
+        """The replies as the API shows them (without `kind`) and as they are stored."""
+        shown, items = [], []
         for reply in replies:
+            reply = dict(reply)
             kind = reply.pop("kind", None)
             meta = {"mode": mode, **({"kind": kind} if kind else {})}
             items.append(("bot", reply.get("text", ""), reply.get("buttons"), meta))
-        if items:
-            self.ctx.store.append_messages(session_id, items)
-        return replies
+            shown.append(reply)
+        return shown, items
 
-    async def _answer(self, session_id: str, incoming: Incoming) -> dict:
+    def _record_replies(self, session_id: str, replies: list[dict], mode: str) -> list[dict]:
+        """(worker thread) Stores the replies (spooled if the database refuses); returns them as
+        the API shows them."""
+        shown, items = self._reply_items(replies, mode)
+        if items:
+            self.ctx.db.keep(session_id, items)
+        return shown
+
+    async def _recorded(self, session_id: str, replies: list[dict], mode: str) -> list[dict]:
+        shown, _ = self._reply_items(replies, mode)
+        try:
+            return await self.ctx.db.run(self._record_replies, session_id, replies, mode)
+        except StoreUnavailable:
+            return shown  # the worker thread still stores or spools them
+
+    def count(self, session_id: str):
+        """Counts one request of a session against its rate limit, before its body is even read
+        (issue 13: every request counts, whatever its size or shape); the pipeline's decision."""
+        return self.rate_limiter.check(session_id)
+
+    async def _answer(self, session_id: str, incoming: Incoming, decision=None) -> dict:
         ctx = self.ctx
-        settings, store, handoff = ctx.settings, ctx.store, ctx.handoff
+        settings, handoff = ctx.settings, ctx.handoff
         text = incoming.text
-        decision = self.rate_limiter.check(session_id)
+        decision = decision or self.count(session_id)
         customer_ref = verify_customer(settings.shop_secret, incoming.metadata.get("customer_token"))
         metadata = {k: v for k, v in incoming.metadata.items() if k not in PRIVATE_METADATA}
         if customer_ref:
@@ -127,37 +156,26 @@ class Conversations:
 
         limit = settings.max_message_chars
         if len(text) > limit:
-            # Kept for the agents all the same: the customer's words are never thrown away.
-            store.append_message(session_id, "customer", text, meta={**meta, "rejected": "too_long"})
+            # Refused before anything is stored (issue 13): one script cannot fill the database.
             raise MessageRefused("too_long", wording.too_long(limit), 413, field="text", max_chars=limit)
         if not decision.allowed:
             if decision.keep:
-                store.append_message(session_id, "customer", text, meta={**meta, "rejected": "rate_limited"})
+                try:
+                    await ctx.db.run(ctx.db.keep, session_id,
+                                     [("customer", text, None, {**meta, "rejected": "rate_limited"})])
+                except StoreUnavailable:
+                    pass  # the worker thread still stores or spools it
             raise MessageRefused("too_many_messages", wording.too_fast(decision.retry_after, decision.keep), 429,
                                  retry_after=decision.retry_after)
 
-        mode = handoff.mode_for(session_id)
-        if mode.mode == "human":
-            notice = handoff.queue.leave_if_unstaffed(mode.ticket, mode.queue) if mode.queue else []
-            if notice:
-                store.append_message(session_id, "customer", text, meta=meta or None)
-                self.add_to_ticket(session_id, incoming, mode.ticket)
-                return {"replies": self._record_replies(session_id, notice, "bot"), "mode": "bot"}
-            store.append_message(session_id, "customer", text,
-                                 meta={**meta, "mode": "human", "ticket_id": mode.ticket["id"]})
-            self.add_to_ticket(session_id, incoming, mode.ticket)
-            if mode.ticket["status"] == "pending_customer":
-                # The agent was waiting for the customer, who wrote back: the agent's turn again.
-                ctx.tickets.update(mode.ticket["id"], {"status": "open"}, "customer")
-            replies = (handoff.queue.reminder(session_id, mode.queue) if mode.queue
-                       else handoff.presence.away_notice(session_id, mode.ticket, mode.agent_name))
-            return {"replies": self._record_replies(session_id, replies, "human"), **mode.as_dict()}
-
-        store.append_message(session_id, "customer", text, meta=meta or None)
-        rating = handoff.ratings.capture(session_id, text)
-        if rating is not None:
-            return {"replies": self._record_replies(session_id, rating, "bot"), "mode": "bot"}
-        self.add_to_ticket(session_id, incoming)
+        try:
+            answered = await ctx.db.run(self._take_in, session_id, incoming, meta)
+        except StoreUnavailable as exc:
+            # The message is stored or spooled (bot.services.store_access); the customer is answered.
+            log.warning("chat %s: database unavailable (%s), answered without it", session_id, exc)
+            return {"replies": [{"text": wording.DEGRADED}], "mode": "degraded"}
+        if answered is not None:
+            return answered
 
         await handoff.control.ensure_resumed(session_id)
         started = ctx.clock()
@@ -171,16 +189,67 @@ class Conversations:
                 raise RasaUnavailable("Rasa sent no reply")
         except RasaUnavailable as exc:
             log.warning("chat %s: degraded mode (%s)", session_id, exc)
-            replies, mode_name = self.degraded_replies(session_id, text, customer_ref), "degraded"
+            try:
+                replies = await ctx.db.run(self.degraded_replies, session_id, text, customer_ref)
+            except StoreUnavailable:
+                replies = [{"text": wording.DEGRADED}]
+            mode_name = "degraded"
         else:
             mode_name = "bot"
-            extra = handoff.queue.after_bot_reply(session_id, started)
+            try:
+                extra = await ctx.db.run(handoff.queue.after_bot_reply, session_id, started)
+            except StoreUnavailable:
+                extra = []
             for reply in extra:
                 queue = (reply.get("custom") or {}).get("queue")
                 if queue:
                     result["queue"] = queue
             replies = replies + extra
-        return {"replies": self._record_replies(session_id, replies, mode_name), "mode": mode_name, **result}
+        return {"replies": await self._recorded(session_id, replies, mode_name), "mode": mode_name, **result}
+
+    def _take_in(self, session_id: str, incoming: Incoming, meta: dict[str, Any]) -> dict | None:
+        """(worker thread) Stores the customer's message and answers what needs no Rasa: a person
+        has the conversation, or it rates a resolved ticket. None: Rasa should answer. Whatever
+        fails, the message is in the database or the spool; StoreUnavailable when the database
+        refused."""
+        ctx, text = self.ctx, incoming.text
+        handoff = ctx.handoff
+        stored = False
+
+        def store_customer(message_meta: dict[str, Any]) -> None:
+            nonlocal stored
+            stored = True  # from here on keep() has it: in the database or in the spool
+            if ctx.db.keep(session_id, [("customer", text, None, message_meta or None)]) is None:
+                raise StoreUnavailable("the database refused the message; it waits in the spool")
+
+        try:
+            mode = handoff.mode_for(session_id)
+            if mode.mode == "human":
+                notice = handoff.queue.leave_if_unstaffed(mode.ticket, mode.queue) if mode.queue else []
+                if notice:
+                    store_customer(meta)
+                    self.add_to_ticket(session_id, incoming, mode.ticket)
+                    return {"replies": self._record_replies(session_id, notice, "bot"), "mode": "bot"}
+                store_customer({**meta, "mode": "human", "ticket_id": mode.ticket["id"]})
+                self.add_to_ticket(session_id, incoming, mode.ticket)
+                if mode.ticket["status"] == "pending_customer":
+                    # The agent was waiting for the customer, who wrote back: the agent's turn again.
+                    ctx.tickets.update(mode.ticket["id"], {"status": "open"}, "customer")
+                replies = (handoff.queue.reminder(session_id, mode.queue) if mode.queue
+                           else handoff.presence.away_notice(session_id, mode.ticket, mode.agent_name))
+                return {"replies": self._record_replies(session_id, replies, "human"), **mode.as_dict()}
+
+            store_customer(meta)
+            rating = handoff.ratings.capture(session_id, text)
+            if rating is not None:
+                return {"replies": self._record_replies(session_id, rating, "bot"), "mode": "bot"}
+            self.add_to_ticket(session_id, incoming)
+            return None
+        except OperationalError as exc:
+            ctx.db.note_failure(exc)
+            if not stored:
+                ctx.db.spool.keep(session_id, [("customer", text, None, meta or None)])
+            raise StoreUnavailable(str(exc.orig or exc)) from None
 
     # -- the complaint's record (issue 11) ---------------------------------------------------------
     def add_to_ticket(self, session_id: str, incoming: Incoming, ticket: dict | None = None) -> None:
@@ -200,6 +269,20 @@ class Conversations:
             return  # resolved a moment ago
         except Exception:  # noqa: BLE001 - the message is stored; the agent reads it in the transcript
             log.exception("chat %s: could not add the message to its ticket", session_id)
+
+    def on_replayed(self, record: dict) -> None:
+        """(worker thread) A customer message written from the spool once the database was back:
+        it was never answered by Rasa, so it reaches a ticket the way degraded mode does."""
+        meta = record.get("meta") or {}
+        if record.get("sender") != "customer" or meta.get("rejected"):
+            return
+        incoming = Incoming(record["text"], {}, None, meta.get("button_title"))
+        if not has_content(incoming.text, button=bool(incoming.button_title)):
+            return
+        ticket, created = self.record_for_triage(record["session_id"], incoming.text,
+                                                 (meta.get("metadata") or {}).get("customer_ref"))
+        if not created:
+            self.add_to_ticket(record["session_id"], incoming, ticket)
 
     # -- degraded mode ------------------------------------------------------------------------------
     def record_for_triage(self, session_id: str, text: str, customer_ref: str | None) -> tuple[dict, bool]:

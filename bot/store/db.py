@@ -69,6 +69,28 @@ class Store(TicketStore, IntakeStore, TicketQueries, TicketExport, ConversationS
             conn.exec_driver_sql("SELECT 1")
         return True
 
+    def probe_write(self, timeout: float) -> None:
+        """Raises unless the database takes a write now: a write that is rolled back (SQLite:
+        the header's user_version set to itself, waiting at most `timeout` s for another writer's
+        lock; read-only files fail here, a full disk only when pages are written for real)."""
+        if self.engine.dialect.name != "sqlite":
+            with self.engine.connect() as conn:
+                if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+                    raise RuntimeError("the database is read-only")
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            version = int(cursor.execute("PRAGMA user_version").fetchone()[0])
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute(f"PRAGMA user_version={version}")
+            finally:
+                cursor.execute("ROLLBACK")
+        finally:
+            raw.close()
+
 
 def open_store(database_url: str) -> Store:
     engine = _make_engine(database_url)

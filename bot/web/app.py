@@ -15,12 +15,14 @@ from bot.integrations.rasa_client import RasaClient
 from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_loop
 from bot.services.handoff import Handoff
 from bot.services.intake_idle import run_intake_filing_loop
+from bot.services.store_access import StoreAccess
 from bot.services.tickets import TicketService
 from bot.store import Store, open_store
 from bot.store.live_events import EventLog
+from bot.store.spool import MessageSpool
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
-from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response
+from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response, readable_cookies
 
 _app_names = itertools.count()
 NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
@@ -50,6 +52,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.store = store or open_store(settings.database_url)
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.rasa_timeout_seconds,
                               identity_secret=settings.identity_secret)
+    # The database from worker threads with a bounded wait; chat messages it refuses wait in a spool.
+    app.ctx.db = StoreAccess(app.ctx.store, MessageSpool(settings.chat_spool_path), settings.store_timeout_seconds)
     app.ctx.events = make_event_hub(app.ctx.store)  # live updates for the desk (SSE) and chats
     # Every chat message (customer, bot, degraded replies) shows up live on the desk.
     app.ctx.store.on_message(lambda session_id, message: app.ctx.events.publish(
@@ -71,6 +75,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     # Bot ↔ human: presence, live queue, pause/resume in Rasa, ratings, reactions to ticket changes.
     app.ctx.handoff = Handoff(app.ctx)
     app.ctx.events.on_publish(app.ctx.handoff.reactions.on_event)
+    app.register_middleware(readable_cookies, "request")  # first: every later step may read cookies
     app.register_middleware(desk.note_agents_online, "request")
     stats.install(app)  # early warnings and the daily digest to the team's webhook
 
@@ -126,12 +131,13 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         app.ctx.handoff.control.started(loop)  # Rasa is paused and resumed from the server's loop
         app.ctx.escalation_task = loop.create_task(run_escalation_loop(app, app.ctx.escalation_interval))
         app.ctx.intake_task = loop.create_task(run_intake_filing_loop(app))  # quiet chats' complaints filed
+        app.ctx.spool_task = loop.create_task(app.ctx.db.replay())  # messages the database refused, written later
 
     @app.before_server_stop
     async def _stop_background(app, _loop):
         app.ctx.events.shutdown()  # ends open SSE streams so the server can stop at once
         app.ctx.handoff.control.stopping()
-        for name in ("escalation_task", "intake_task"):
+        for name in ("escalation_task", "intake_task", "spool_task"):
             task = getattr(app.ctx, name, None)
             if task is not None:
                 task.cancel()
@@ -140,5 +146,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     async def _close_clients(app, _loop):
         await app.ctx.rasa.close()
         await app.ctx.notifier.close()
+        app.ctx.db.close()
 
     return app

@@ -78,7 +78,9 @@ def read_session_cookie(secret: str, value: str | None) -> str | None:
     if not value or "." not in value or len(value) > 512:
         return None
     token, _, signature = value.rpartition(".")
-    if not token or not hmac.compare_digest(signature, _signature(secret, token)):
+    if not token or not (token + signature).isascii():  # our tokens and signatures are plain ASCII
+        return None
+    if not hmac.compare_digest(signature, _signature(secret, token)):
         return None
     return token
 
@@ -117,8 +119,9 @@ def _machine(request: Request) -> Caller | None:
         return None
     scheme, _, token = header.partition(" ")
     expected = request.app.ctx.settings.bot_api_token
-    if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(token.strip().encode(),
-                                                                              expected.encode()):
+    # Header bytes that are not UTF-8 arrive as lone surrogates: compared as they came, never raised on.
+    if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(
+            token.strip().encode("utf-8", "surrogatepass"), expected.encode()):
         raise unauthorized()  # wrong credentials are never silently ignored in favour of a cookie
     return Caller("machine", "bot", "系统")
 
@@ -151,7 +154,8 @@ def check_csrf(request: Request, caller: Caller) -> None:
         except Exception:  # noqa: BLE001 - an unreadable form simply has no token
             form = None
         sent = form.get(CSRF_FIELD) if form else None
-    if not sent or not caller.csrf_token or not hmac.compare_digest(sent.encode(), caller.csrf_token.encode()):
+    if not sent or not caller.csrf_token or not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                                    caller.csrf_token.encode()):
         raise BadRequest("csrf_failed", "页面已过期或请求来源不可信，请刷新客服台后重试。", status=403)
 
 

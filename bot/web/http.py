@@ -3,6 +3,8 @@ offending `field`), its JSON form, and reading a JSON body. Field-level validati
 request models (bot/web/schemas), which raise BadRequest through bot/web/schemas/base.py."""
 from __future__ import annotations
 
+import re
+from http.cookies import CookieError
 from typing import Any
 
 from sanic import Request
@@ -11,7 +13,8 @@ from sanic.response import json
 
 from bot.web.schemas.fields import SESSION_ID, SessionId
 
-__all__ = ["SESSION_ID", "BadRequest", "check_session_id", "error_response", "json_object"]
+__all__ = ["SESSION_ID", "BadRequest", "check_session_id", "clean_text", "error_response", "json_object",
+           "readable_cookies"]
 
 
 class BadRequest(SanicException):
@@ -43,7 +46,44 @@ def json_object(request: Request) -> dict:
         raise BadRequest("invalid_json", "请求体不是合法的 JSON。") from None
     if not isinstance(body, dict):
         raise BadRequest("invalid_json", "请求体必须是一个 JSON 对象。")
-    return body
+    return clean_text(body)
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: Any) -> Any:
+    """`value` (JSON) with every lone surrogate ("\\ud800" is valid JSON but no character, and no
+    database or UTF-8 encoder takes it) replaced by U+FFFD, so the rest of what a customer typed
+    is kept as it is."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {clean_text(key): clean_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_text(item) for item in value]
+    return value
+
+
+COOKIE_NAME_CHARS = re.compile(r"^[A-Za-z0-9!#%&'*+\-.^_`|~]+$")
+
+
+def readable_cookies(request: Request) -> None:
+    """Makes `request.cookies` safe to read: Sanic parses the Cookie header with SimpleCookie,
+    which raises on a header it dislikes (`a=1; $p=2`) — then every route would answer 500. A
+    browser sends such headers for cookies other sites' scripts set, so the parts that are plain
+    `name=value` pairs are kept and the rest ignored."""
+    try:
+        request.cookies  # noqa: B018 - parses and caches, or raises
+    except CookieError:
+        cookies: dict[str, str] = {}
+        for header in request.headers.getall("cookie", []):
+            for part in header.split(";"):
+                name, sep, value = part.partition("=")
+                name, value = name.strip(), value.strip()
+                if sep and COOKIE_NAME_CHARS.match(name) and not name.startswith("$"):
+                    cookies.setdefault(name, value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value)
+        request._cookies = cookies
 
 
 def check_session_id(session_id: str) -> str:

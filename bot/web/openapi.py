@@ -24,7 +24,7 @@ UNDOCUMENTED_METHODS = ("HEAD", "OPTIONS")  # CORS preflights and automatic HEAD
 ERROR_TEXTS = {
     400: "请求体不是合法的 JSON 对象，或参数不对", 401: "没有或错误的凭据", 403: "身份不符或缺少 CSRF 令牌",
     404: "找不到（或不属于这位顾客的）工单", 409: "状态冲突", 413: "字段或请求体太长", 415: "不支持的文件类型",
-    422: "字段缺失、类型或取值不对", 429: "太频繁，请稍后再试",
+    422: "字段缺失、类型或取值不对", 429: "太频繁，请稍后再试", 503: "数据库暂时无法应答，请稍后再试",
 }
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "BOT_API_TOKEN"},

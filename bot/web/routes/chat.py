@@ -16,10 +16,11 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.domain.promises import contact_promise
 from bot.services.conversation import Conversations, Incoming, MessageRefused
+from bot.services.store_access import StoreUnavailable
 from bot.web.events import HubClosed
-from bot.web.http import SESSION_ID, BadRequest, check_session_id, json_object
+from bot.web.http import SESSION_ID, BadRequest, check_session_id, clean_text, json_object
 from bot.web.ratelimit import RateLimiter
-from bot.web.schemas.chat import IncomingMessage
+from bot.web.schemas.chat import ChatHistoryQuery, ChatPageQuery, IncomingMessage
 
 bp = Blueprint("chat")
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 # What a customer may see of a stored message's meta (no agent login names, no internal notes).
 PUBLIC_META = ("kind", "display_name", "client_id", "button_title", "mode", "attachment")
 WS_IDLE_SECONDS = 25
+REPLAY_LIMIT = 500  # messages replayed when a socket opens (the widget asks for what it missed)
 
 
 def parse_incoming(body: dict) -> Incoming:
@@ -43,13 +45,24 @@ def public_message(message: dict) -> dict:
             "meta": {key: meta[key] for key in PUBLIC_META if key in meta}}
 
 
-async def handle_message(app, session_id: str, body: dict) -> dict:
-    """Validates one customer message and has the pipeline answer it; raises BadRequest for a 4xx."""
+async def handle_message(app, session_id: str, body: dict, decision) -> dict:
+    """Validates one customer message and has the pipeline answer it; raises BadRequest for a 4xx.
+    `decision`: the rate limit's for this request, counted before its body was read."""
     incoming = parse_incoming(body)
     try:
-        return await app.ctx.conversations.handle(session_id, incoming)
+        return await app.ctx.conversations.handle(session_id, incoming, decision)
     except MessageRefused as exc:
         raise BadRequest(exc.code, str(exc), status=exc.status, **exc.extra) from None
+
+
+def store_busy() -> BadRequest:
+    return BadRequest("store_busy", "系统暂时有点忙，请稍后再试。", status=503)
+
+
+def history_page(ctx, session_id: str, after: int, limit: int) -> tuple[list[dict], bool, dict]:
+    """(worker thread) Up to `limit` messages after `after`, whether more follow, and the mode."""
+    messages = ctx.store.list_messages(session_id, after_id=after, limit=limit + 1)
+    return messages[:limit], len(messages) > limit, ctx.handoff.mode_for(session_id).as_dict()
 
 
 # -- HTTP ----------------------------------------------------------------------------------------
@@ -57,19 +70,21 @@ async def handle_message(app, session_id: str, body: dict) -> dict:
 @bp.post("/api/chat/<session_id>/messages")
 async def post_message(request: Request, session_id: str):
     check_session_id(session_id)
-    return json(await handle_message(request.app, session_id, json_object(request)))
+    decision = request.app.ctx.conversations.count(session_id)  # every request, before its body is read
+    return json(await handle_message(request.app, session_id, json_object(request), decision))
 
 
 @bp.get("/api/chat/<session_id>/messages")
 async def get_messages(request: Request, session_id: str):
     check_session_id(session_id)
-    after = request.args.get("after", "0")
-    if not after.isdigit():
-        raise BadRequest("invalid_after", "参数 after 必须是非负整数。")
+    query = ChatPageQuery.from_args(request.args)
     ctx = request.app.ctx
-    messages = ctx.store.list_messages(session_id, after_id=int(after))
+    try:
+        messages, has_more, mode = await ctx.db.run(history_page, ctx, session_id, query.after, query.limit)
+    except StoreUnavailable:
+        raise store_busy() from None
     return json({"session_id": session_id, "messages": [public_message(m) for m in messages],
-                 **ctx.handoff.mode_for(session_id).as_dict()})
+                 "has_more": has_more, **mode})
 
 
 @bp.get("/api/shop/status")
@@ -100,6 +115,17 @@ async def status_preflight(request: Request):
     return empty(status=204, headers=CORS_HEADERS)
 
 
+@bp.on_request
+async def refuse_plain_http_on_sockets(request: Request):
+    """A plain HTTP request to the WebSocket route is a 426, not the handshake library's crash."""
+    route = request.route
+    if route is not None and getattr(route.ctx, "websocket", False) \
+            and (request.headers.get("upgrade") or "").lower() != "websocket":
+        return json({"error": "upgrade_required", "message": "这个地址只接受 WebSocket 连接。"}, status=426,
+                    headers={"Upgrade": "websocket"})
+    return None
+
+
 @bp.on_response
 async def add_cors_headers(request: Request, response) -> None:
     if request.path.startswith(CORS_PATHS) and response is not None:
@@ -119,8 +145,11 @@ async def chat_socket(request: Request, ws, session_id: str):
         await ws.close(code=4400, reason="invalid session id")
         return
     ctx = request.app.ctx
-    after = request.args.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    try:
+        after_id = ChatHistoryQuery.from_args(request.args).after
+    except BadRequest as exc:
+        await ws.close(code=4400, reason=exc.code)
+        return
     sent: set[int] = set()
     subscription = ctx.events.subscribe()  # before the replay, so nothing falls between the two
 
@@ -146,12 +175,21 @@ async def chat_socket(request: Request, ws, session_id: str):
             if event.kind == "message" and data.get("session_id") == session_id:
                 await send_message(data["message"])
             elif event.kind == "ticket_updated" and (data.get("ticket") or {}).get("session_id") == session_id:
-                await send({"type": "mode", **ctx.handoff.mode_for(session_id).as_dict()})
+                try:
+                    mode = await ctx.db.run(ctx.handoff.mode_for, session_id)
+                except StoreUnavailable:
+                    continue  # the next change tells the mode again
+                await send({"type": "mode", **mode.as_dict()})
 
     pusher: asyncio.Task | None = None
     try:
-        await send({"type": "hello", "session_id": session_id, **ctx.handoff.mode_for(session_id).as_dict()})
-        for message in ctx.store.list_messages(session_id, after_id=after_id):
+        try:
+            messages, _more, mode = await ctx.db.run(history_page, ctx, session_id, after_id, REPLAY_LIMIT)
+        except StoreUnavailable:
+            await ws.close(code=1013, reason="try again later")  # the widget reconnects
+            return
+        await send({"type": "hello", "session_id": session_id, **mode})
+        for message in messages:
             await send_message(message)
         await send({"type": "ready"})
         pusher = asyncio.create_task(push())
@@ -160,9 +198,11 @@ async def chat_socket(request: Request, ws, session_id: str):
             if raw is None:
                 continue
             try:
-                frame = jsonlib.loads(raw)
+                frame = clean_text(jsonlib.loads(raw))
             except ValueError:
                 frame = None
+            if not (isinstance(frame, dict) and frame.get("type") == "ping"):
+                decision = ctx.conversations.count(session_id)  # every other frame counts, whatever its size
             if not isinstance(frame, dict):
                 await send({"type": "error", "error": "invalid_json", "message": "消息格式不对，需要 JSON 对象。"})
                 continue
@@ -174,7 +214,7 @@ async def chat_socket(request: Request, ws, session_id: str):
                 continue
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
             try:
-                result = await handle_message(request.app, session_id, frame)
+                result = await handle_message(request.app, session_id, frame, decision)
             except BadRequest as exc:
                 await send({"type": "error", "client_id": client_id, "error": exc.code, "message": str(exc),
                             "status": exc.status_code, **exc.extra})
@@ -194,3 +234,4 @@ async def chat_socket(request: Request, ws, session_id: str):
 def install(app) -> None:
     """Creates the message pipeline (`app.ctx.conversations`) with this process's rate limit."""
     app.ctx.conversations = Conversations(app.ctx, RateLimiter(app.ctx.settings.rate_limit_per_minute))
+    app.ctx.db.on_replayed = app.ctx.conversations.on_replayed  # spooled messages reach their tickets

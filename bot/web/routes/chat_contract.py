@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.web.contract import Reply, documented
 from bot.web.routes import chat
-from bot.web.schemas.chat import ChatAnswer, ChatHistory, ChatHistoryQuery, IncomingMessage, ShopStatus
+from bot.web.schemas.chat import ChatAnswer, ChatHistory, ChatHistoryQuery, ChatPageQuery, IncomingMessage, ShopStatus
 from bot.web.schemas.fields import SessionId
 
 SESSION = {"session_id": SessionId}
@@ -19,8 +19,8 @@ def describe_chat_routes() -> None:
     documented("A customer's chat message; the assistant's replies (none while a person has the conversation); "
                "the same `client_id` twice is answered once", path=SESSION, body=IncomingMessage,
                responses={200: ChatAnswer}, errors=(429,))(chat.post_message)
-    documented("The conversation so far (agent replies included)", path=SESSION, query=ChatHistoryQuery,
-               responses={200: ChatHistory})(chat.get_messages)
+    documented("The conversation so far (agent replies included), a page at a time", path=SESSION,
+               query=ChatPageQuery, responses={200: ChatHistory}, errors=(503,))(chat.get_messages)
     documented("For the widget's banner: open now, the next opening and the weekly hours",
                responses={200: ShopStatus})(chat.shop_status)
     documented("WebSocket: the customer's messages in, every message of the session out, live (frames: hello, "

@@ -25,6 +25,7 @@ from bot.web.http import BadRequest
 from bot.web.schemas.base import invalid_field
 from bot.web.schemas.fields import TicketId
 from bot.web.schemas.tickets import (
+    EXPORT_YEARS,
     MAX_EXPORT_DAYS,
     AgentReply,
     ExportQuery,
@@ -107,6 +108,9 @@ async def export_tickets(request: Request, query: ExportQuery):
     today = now_utc(request).astimezone(ctx.settings.tz).date()
     last = query.to or today
     first = query.from_ or last - timedelta(days=29)
+    for name, day in (("to", last), ("from", first)):
+        if not EXPORT_YEARS[0] <= day.year <= EXPORT_YEARS[1]:
+            raise BadRequest("invalid_date", f"日期必须在 {EXPORT_YEARS[0]} 到 {EXPORT_YEARS[1]} 年之间。", field=name)
     if first > last:
         raise BadRequest("invalid_date", "起始日期 from 不能晚于结束日期 to。", field="from")
     if (last - first).days >= MAX_EXPORT_DAYS:

@@ -50,10 +50,19 @@ class IncomingMessage(Body):
         return value or None
 
 
+MAX_HISTORY_PAGE = 200
+
+
 class ChatHistoryQuery(Query):
     error_code = "invalid_after"
 
     after: whole(0, 2**63 - 1) = field(0, description="only messages with a larger id")
+
+
+class ChatPageQuery(ChatHistoryQuery):
+    """One page of the conversation: ask again with `after` = the last id while `has_more`."""
+
+    limit: whole(1, MAX_HISTORY_PAGE) = field(MAX_HISTORY_PAGE, description="at most this many messages")
 
 
 class Queue(View):
@@ -82,6 +91,7 @@ class ChatAnswer(View):
 class ChatHistory(View):
     session_id: str
     messages: list[ChatMessage]
+    has_more: bool = field(description="more messages follow: ask again with `after` = the last id")
     mode: ChatMode
     agent: Optional[str] = field(...)
     ticket_id: Optional[str] = field(...)

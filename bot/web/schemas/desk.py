@@ -62,13 +62,17 @@ class LoggedOut(View):
 
 class ServiceHealth(View):
     ok: bool
-    database: Optional[str] = field(None, description="bot: ok | unreachable")
+    database: Optional[choice(("ok", "unwritable", "unreachable"))] = field(
+        None, description="bot: ok | unwritable (locked, read-only, full: chat messages wait) | unreachable")
+    spooled_messages: Optional[int] = field(None, description="bot: chat messages waiting for the database")
+    last_error: Optional[str] = field(None, description="bot: why the latest write was refused")
     url: Optional[str] = field(None)
     restarts: Optional[int] = field(None, description="under `python -m bot up`: restarts by the supervisor")
     state: Optional[str] = field(None, description="under the supervisor: running | restarting | …")
     last_exit_code: Optional[int] = field(None)
     last_exit_at: Optional[str] = field(None)
-    sometimes = ("database", "url", "restarts", "state", "last_exit_code", "last_exit_at")
+    sometimes = ("database", "spooled_messages", "last_error", "url", "restarts", "state", "last_exit_code",
+                 "last_exit_at")
 
 
 class Health(View):

@@ -22,6 +22,7 @@ from bot.web.schemas.fields import Day, Flag, Line, Moment, Problem, SessionId, 
 MAX_SUBMISSION_AGE = timedelta(days=30)
 MAX_PAGE = 500
 MAX_EXPORT_DAYS = 366
+EXPORT_YEARS = (2000, 2999)  # tickets exist between these; beyond them a day has no UTC bounds
 
 IssueType = choice(ISSUE_TYPES)
 Expectation = choice(EXPECTATIONS)
