@@ -27,7 +27,8 @@ MAX_ASKS = 2
 # "没理解" at most this often per session; after that the words are recorded and a person offered.
 MAX_NOT_UNDERSTOOD = 1
 
-_HANDOFF = re.compile(r"转人工|(?<!个)人工|真人|活人|"
+# "真人" asks for a person unless it asks what the assistant is ("你是真人吗", "机器人还是真人").
+_HANDOFF = re.compile(r"转人工|(?<!个)人工|(?<!是)真人(?!还是)|(?<!是)活人(?!还是)|"
                       r"找(?:你们|你们的|你家)?(?:领导|经理|主管|负责人)|叫(?:你们)?(?:领导|经理|主管)")
 _CANCEL = re.compile(
     r"不投诉了|不想投诉了|不用投诉了|不要投诉了|投诉不用了|取消投诉|撤销投诉|撤回投诉|撤诉|投诉撤了|"

@@ -1,6 +1,6 @@
 """Rasa NLU components of this project (listed in config.yml; Rasa imports it from the project root).
 
-`WordlessFallback`: a message of punctuation only ("？？？", "。。。", "……") says nothing the
+`WordlessFallback`: a message of punctuation only ("？？？", "。。。", "……") or a kaomoji says nothing the
 assistant could act on, yet DIET gives it some intent with confidence (seen: "？" → affirm 0.94,
 "？？？" → a quality complaint). Such messages become `nlu_fallback`, so the customer is asked to
 say it in words instead of having a guess acted on. Emoji keep the classifier's reading ("👍" is
@@ -26,7 +26,19 @@ def is_wordless(text: str | None) -> bool:
     text = text or ""
     if not text.strip() or text.startswith("/"):
         return False
-    return all(unicodedata.category(c)[0] in "PZ" or c in _SYMBOLS or c.isspace() for c in text)
+    if all(unicodedata.category(c)[0] in "PZ" or c in _SYMBOLS or c.isspace() for c in text):
+        return True
+    # A kaomoji ("ฅ^•ﻌ•^ฅ") has letters of other scripts but no Chinese, no Latin letter or digit
+    # and no emoji: nothing a shop could act on either.
+    return not any(_is_han(c) or unicodedata.category(c) in ("Nd", "So") or _is_latin(c) for c in text)
+
+
+def _is_latin(char: str) -> bool:
+    return (char.isascii() and char.isalpha()) or "\uff21" <= char <= "\uff3a" or "\uff41" <= char <= "\uff5a"
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\U00020000" <= char <= "\U0002ffff"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

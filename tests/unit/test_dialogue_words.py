@@ -15,7 +15,8 @@ from bot.domain.dialogue import (
 
 @pytest.mark.parametrize("text, expected", [
     ("转人工", True), ("人工客服在吗", True), ("我要真人", True), ("找你们领导来", True),
-    ("我个人什么原因", False), ("/request_human", False)])
+    ("我个人什么原因", False), ("/request_human", False), ("有真人吗", True),
+    ("你是真人还是程序啊", False), ("跟我说话的是机器人还是真人", False)])  # asking what the assistant is
 def test_handoff_words_anywhere_but_not_ge_ren(text, expected):
     assert is_handoff_request(text) is expected
 

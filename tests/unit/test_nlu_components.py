@@ -14,7 +14,7 @@ def parsed(text: str, intent: str, confidence: float) -> Message:
     return message
 
 
-@pytest.mark.parametrize("text", ["？？？", "。。。", "……", "~~~", "!!", " ？ "])
+@pytest.mark.parametrize("text", ["？？？", "。。。", "……", "~~~", "!!", " ？ ", "ฅ^•ﻌ•^ฅ", "(ง •̀_•́)ง"])
 def test_messages_without_a_word_become_fallback(text):
     [message] = WordlessFallback().process([parsed(text, "complain_product_quality", 0.47)])
     assert message.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
@@ -23,7 +23,7 @@ def test_messages_without_a_word_become_fallback(text):
     assert [r["name"] for r in ranking[1:]] == ["complain_product_quality", "deny"]  # kept for diagnostics
 
 
-@pytest.mark.parametrize("text", ["坏了？", "12345", "ok", "/affirm", "ฅ^•ﻌ•^ฅ", "好的👍", "👍👍"])
+@pytest.mark.parametrize("text", ["坏了？", "12345", "ok", "/affirm", "好的👍", "👍👍", "ok啦", "１２３"])
 def test_words_digits_and_button_payloads_keep_their_reading(text):
     [message] = WordlessFallback().process([parsed(text, "affirm", 0.9)])
     assert message.get("intent") == {"name": "affirm", "confidence": 0.9}
