@@ -57,6 +57,10 @@ def customer_clause(session_id: str | None, customer_ref: str | None):
     return or_(*options) if options else None
 
 
+# What makes two tickets the same customer's (issue 15, the desk's history panel).
+HISTORY_KEYS = ("customer_ref", "phone", "order_number", "session_id")
+
+
 def _like_escape(text: str) -> str:
     return re.sub(r"([\\%_])", r"\\\1", text)
 
@@ -138,6 +142,25 @@ class TicketQueries:
         query = select(t).where(belongs).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [ticket_dict(row) for row in conn.execute(query).mappings().all()]
+
+    def customer_history(self, ticket: dict, limit: int = 20) -> tuple[list[tuple[dict, list[str]]], int]:
+        """Tickets created before `ticket` that share its verified customer id, phone, order number
+        or chat session, newest first, each with what it shares; and how many there are in all.
+
+        Agents only (the route says so): the match is by the ticket's own fields, so a customer's
+        history never comes from anything the caller typed."""
+        t = schema.tickets
+        keys = {name: ticket.get(name) for name in HISTORY_KEYS if ticket.get(name)}
+        if not keys:
+            return [], 0
+        where = and_(or_(*[t.c[name] == value for name, value in keys.items()]), t.c.id != ticket["id"],
+                     t.c.created_at <= naive_utc(ticket["created_at"]))
+        query = select(t).where(where).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        count = select(func.count()).select_from(t).where(where)
+        with self.engine.connect() as conn:
+            rows = [ticket_dict(row) for row in conn.execute(query).mappings().all()]
+            total = int(conn.execute(count).scalar_one())
+        return [(row, [name for name, value in keys.items() if row[name] == value]) for row in rows], total
 
     def count_recent_tickets(self, since: datetime, session_id: str | None = None,
                              customer_ref: str | None = None, exclude_key_prefix: str | None = None) -> int:

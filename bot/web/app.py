@@ -67,7 +67,19 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.ctx.escalation_interval = ESCALATION_INTERVAL_SECONDS
 
     from bot.web import openapi
-    from bot.web.routes import attachments, canned, chat, desk, desk_live, desk_pages, health, stats, tickets, widget
+    from bot.web.routes import (
+        attachments,
+        canned,
+        chat,
+        desk,
+        desk_live,
+        desk_pages,
+        health,
+        queue,
+        stats,
+        tickets,
+        widget,
+    )
     from bot.web.routes.chat_contract import describe_chat_routes
 
     chat.install(app)  # the message pipeline (bot.services.conversation)
@@ -82,6 +94,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(health.bp)
     app.blueprint(chat.bp)
     app.blueprint(attachments.bp)  # evidence photos in the chat
+    app.blueprint(queue.bp)  # bulk actions and a customer's history (before tickets: /api/tickets/bulk)
     app.blueprint(tickets.bp)
     app.blueprint(desk.bp)
     app.blueprint(desk_live.bp)  # the live lane and the online/away switch

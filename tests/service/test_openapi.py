@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime, timedelta, timezone
 
 import jsonschema
 import pytest
@@ -232,6 +233,14 @@ def test_real_answers_match_the_documented_response_models(live, spec):
     assert detail.json()["ticket"]["transcript"] and detail.json()["ticket"]["events"]
     _check(spec, detail, "/api/tickets/{ticket_id}", "get")
     _check(spec, ann.call("GET", f"{one}/suggestions"), "/api/tickets/{ticket_id}/suggestions", "get")
+    bulk = ann.call("POST", "/api/tickets/bulk", json={"action": "claim", "ids": [ticket_id, "TK-20990101-0001"]})
+    assert bulk.json()["failed"] == 1
+    _check(spec, bulk, "/api/tickets/bulk", "post")
+    earlier = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    shown = _create(live, "shape-earlier", customer_ref="c-shape", submitted_at=earlier).json()["id"]
+    history = ann.call("GET", f"{one}/history")
+    assert "customer_ref" in next(t for t in history.json()["tickets"] if t["id"] == shown)["matched_by"]
+    _check(spec, history, "/api/tickets/{ticket_id}/history", "get")
     _check(spec, live.call("GET", "/api/progress?session_id=s-shape"), "/api/progress", "get")
     rated = live.call("POST", f"{one}/csat", json={"session_id": "s-shape", "score": 5, "comment": "好"})
     _check(spec, rated, "/api/tickets/{ticket_id}/csat", "post")

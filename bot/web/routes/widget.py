@@ -2,7 +2,9 @@
 `<script>` tag a shop adds) and the widget's other files under `/widget/`.
 
 Plain files from bot/web/static, no build step; only names on an allow-list pattern are served, so
-no path ever leaves the folder.
+no path ever leaves the folder. The widget's source is kept in parts (static/widget/parts/, one
+concern each); `/widget.js` joins them in WIDGET_PARTS order inside one function, so the shop still
+loads a single script and the parts share one scope. The parts themselves are not served.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ bp = Blueprint("widget")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 WIDGET_DIR = STATIC / "widget"
 SHOP_PAGE = STATIC / "shop" / "index.html"
+WIDGET_PARTS = ("config.js", "panel.js", "messages.js", "outbox.js", "socket.js", "start.js")
 FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}\.(js|css|svg|png)$")
 TYPES = {"js": "application/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
          "svg": "image/svg+xml", "png": "image/png", "html": "text/html; charset=utf-8"}
@@ -52,7 +55,14 @@ async def shop_page(request: Request):
             responses={200: Reply(description="JavaScript", media_type="application/javascript")})
 async def widget_script(request: Request):
     # Shops include it from their own pages: any origin may load it.
-    return _file(WIDGET_DIR / "widget.js", "js", {"Access-Control-Allow-Origin": "*"})
+    return raw(widget_source(), content_type=TYPES["js"], headers={
+        "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"})
+
+
+def widget_source() -> bytes:
+    """The widget as one script: its parts in order, inside one function (a private scope)."""
+    parts = [(WIDGET_DIR / "parts" / name).read_text(encoding="utf-8") for name in WIDGET_PARTS]
+    return ("(function () {\n" + "".join(parts) + "})();\n").encode("utf-8")
 
 
 @bp.get("/widget/<name>")

@@ -1,6 +1,8 @@
 /* The queue: tickets as the API sorts them (open first, urgent first, soonest due first), with a
-   countdown per row, filters and search kept in the address, and live updates: a new or changed
-   ticket reloads the list and is highlighted for a while (no sound). */
+   countdown per row, filters, search and the page kept in the address, 100 a page with the total
+   (共 N 条) and 上一页 / 下一页, a checkbox per row for the bulk actions (bulk.js, through
+   Desk.queue), and live updates: a new or changed ticket reloads the page and is highlighted for a
+   while (no sound). */
 "use strict";
 
 (() => {
@@ -11,7 +13,11 @@
   const news = document.getElementById("queue-news");
   const errorBox = document.getElementById("queue-error");
   const empty = document.getElementById("queue-empty");
-  const PAGE = 200;
+  const PAGE = 100;
+  const pager = document.getElementById("pager");
+  let page = 1;  // 1-based
+  let shown = [];  // the tickets of the page on screen
+  const selection = new Set();  // ticket ids ticked for a bulk action (bulk.js)
   const HIGHLIGHT_MS = 60000;
   const highlights = new Map();  // ticket id → {kind: "new" | "updated", until}
   let unseen = 0;
@@ -34,6 +40,7 @@
       field.value = params.get(name);
     }
     form.elements.overdue.checked = params.get("overdue") === "true";
+    page = Math.max(1, parseInt(params.get("page"), 10) || 1);
   }
 
   function query() {
@@ -63,7 +70,11 @@
     if (mark && mark.until > Date.now()) classes.push(mark.kind === "new" ? "is-new" : "is-updated");
     const flags = (ticket.risk_labels || []).length
       ? el("span", { class: "flags", text: ticket.risk_labels.join("、") }) : null;
+    const pick = el("input", { type: "checkbox", class: "pick-one", value: ticket.id,
+      "aria-label": `选择工单 ${ticket.id}` });
+    pick.checked = selection.has(ticket.id);
     return el("tr", { class: classes.join(" "), data: { id: ticket.id } },
+      el("td", { class: "pick", "data-label": "选择" }, pick),
       el("td", { "data-label": "工单号" },
         el("a", { href: ticketLink(ticket), class: "ticket-id", text: ticket.id }),
         mark && mark.kind === "new" && mark.until > Date.now() ? el("span", { class: "new-tag", text: "新" }) : null),
@@ -87,8 +98,11 @@
   let loading = null;
   async function load() {
     const params = query();
+    if (page > 1) params.set("page", String(page));
     history.replaceState(null, "", params.toString() ? `/desk?${params}` : "/desk");
+    params.delete("page");
     params.set("limit", String(PAGE));
+    params.set("offset", String((page - 1) * PAGE));
     const mine = (loading = Symbol("load"));
     let answer;
     try {
@@ -100,12 +114,30 @@
       return;
     }
     if (mine !== loading) return;  // a newer search already answered
+    const pages = Math.max(1, Math.ceil(answer.total / PAGE));
+    if (page > pages) { page = pages; load(); return; }  // the last page emptied meanwhile
     errorBox.hidden = true;
-    body.replaceChildren(...answer.tickets.map(row));
-    empty.hidden = answer.tickets.length > 0;
-    count.textContent = answer.total > answer.tickets.length
-      ? `共 ${answer.total} 条，显示前 ${answer.tickets.length} 条` : `共 ${answer.total} 条`;
+    shown = answer.tickets;
+    const onPage = new Set(shown.map((t) => t.id));
+    for (const id of [...selection]) if (!onPage.has(id)) selection.delete(id);
+    body.replaceChildren(...shown.map(row));
+    empty.hidden = shown.length > 0;
+    const first = answer.offset + 1;
+    const last = answer.offset + shown.length;
+    count.textContent = pages > 1 ? `共 ${answer.total} 条，第 ${first}–${last} 条` : `共 ${answer.total} 条`;
+    pager.hidden = pages <= 1;
+    document.getElementById("page-info").textContent = `第 ${page} / ${pages} 页`;
+    document.getElementById("page-prev").disabled = page <= 1;
+    document.getElementById("page-next").disabled = page >= pages;
+    document.dispatchEvent(new CustomEvent("queue:loaded"));
   }
+  function turn(to) {
+    page = to;
+    load();
+    window.scrollTo({ top: 0 });
+  }
+  document.getElementById("page-prev").addEventListener("click", () => turn(page - 1));
+  document.getElementById("page-next").addEventListener("click", () => turn(page + 1));
   const reload = Desk.debounce(load, 250);
 
   function announce(ticket) {
@@ -132,14 +164,17 @@
     }, HIGHLIGHT_MS + 100);
   }
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-  form.addEventListener("change", (event) => { if (event.target.name !== "q") load(); });
-  form.elements.q.addEventListener("input", Desk.debounce(() => load(), 400));
+  const firstPage = () => { page = 1; load(); };
+  form.addEventListener("submit", (event) => { event.preventDefault(); firstPage(); });
+  form.addEventListener("change", (event) => { if (event.target.name !== "q") firstPage(); });
+  form.elements.q.addEventListener("input", Desk.debounce(firstPage, 400));
   body.addEventListener("click", (event) => {
-    if (event.target.closest("a")) return;
+    if (event.target.closest("a, .pick")) return;
     const tr = event.target.closest("tr[data-id]");
     if (tr && !window.getSelection().toString()) location.assign(`/desk/tickets/${encodeURIComponent(tr.dataset.id)}`);
   });
+
+  Desk.queue = { selection, shown: () => shown, reload: load };
 
   (async () => {
     readAddress();

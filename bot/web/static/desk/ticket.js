@@ -66,8 +66,14 @@
   function renderRisks(t) {
     const items = [];
     for (const label of t.risk_labels || []) items.push(el("li", {}, el("span", { class: "badge risk", text: label })));
-    for (const reason of t.triage_reasons || []) items.push(el("li", { class: "reason", text: reason }));
-    if (t.repeat_contacts) items.push(el("li", { class: "reason", text: `7 天内已联系 ${t.repeat_contacts + 1} 次` }));
+    // A repeat contact ("7 天内第 2 次") links to the customer's earlier tickets (history.js).
+    const toHistory = (text) => el("a", { href: "#history-card", class: "to-history", text });
+    for (const reason of t.triage_reasons || []) {
+      items.push(el("li", { class: "reason" }, /^重复联系|天内第 ?\d+ ?次/.test(reason) ? toHistory(reason) : reason));
+    }
+    if (t.repeat_contacts) {
+      items.push(el("li", { class: "reason" }, toHistory(`7 天内已联系 ${t.repeat_contacts + 1} 次 · 查看之前的工单`)));
+    }
     if (t.off_hours) items.push(el("li", { class: "reason", text: "非工作时间提交：顾客已被告知下次上班后的回复时间" }));
     if (t.overdue) items.push(el("li", { class: "reason overdue-text", text: "已超过承诺时间，请尽快处理" }));
     $("risks").replaceChildren(...items);
