@@ -133,6 +133,40 @@ def update_record(tracker: Tracker, change: dict[str, Any]) -> dict[str, Any] | 
     return ticket_client().patch_intake(ticket_id, change)
 
 
+def record_turn(tracker: Tracker, values: dict[str, Any]) -> list[EventType]:
+    """What this turn of the form learnt reaches the record at once (the desk sees it while 登记中).
+    A complaint that began without a stated problem ("我要投诉", a pasted order card) has no record
+    yet: it is opened as soon as the form learns what went wrong, so a customer who then leaves
+    mid-way still has a ticket (filed when the chat goes quiet)."""
+    change = {k: values[k] for k in ("issue_type", "expectation") if values.get(k) and values[k] != "other"}
+    order = values.get("order_number")
+    if order and order != GIVEN_UP["order_number"]:
+        change["order_number"] = order
+        change["order_number_status"] = values.get("order_number_status") or "given"
+    if tracker.get_slot("intake_ticket"):
+        if change:
+            update_record(tracker, change)
+        return []
+    issue_type = values.get("issue_type") or tracker.get_slot("issue_type")
+    if not issue_type:
+        return []
+    description = values.get("description") or tracker.get_slot("description") or ""
+    fields = {**change, "issue_type": issue_type, "description": description or None,
+              "order_number": change.get("order_number") or _real_order(tracker.get_slot("order_number")),
+              "expectation": change.get("expectation") or tracker.get_slot("expectation"),
+              "priority": tracker.get_slot("priority"), "risk_flags": tracker.get_slot("risk_flags"),
+              "missing_fields": sorted({"order_number", "expectation"} - {k for k in ("order_number", "expectation")
+                                                                       if change.get(k) or tracker.get_slot(k)})}
+    ticket = open_record(tracker, {k: v for k, v in fields.items() if v not in (None, "", [])})
+    if not ticket or not ticket.get("id"):
+        return []
+    return [SlotSet("intake_ticket", ticket["id"]), SlotSet("promised_due", ticket.get("first_response_due_text"))]
+
+
+def _real_order(value: Any) -> str | None:
+    return value if value and value != GIVEN_UP["order_number"] else None
+
+
 def promised_due(tracker: Tracker) -> str:
     """When a person answers: the open record's promise, else what this priority promises now."""
     from bot.domain.promises import contact_promise

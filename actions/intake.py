@@ -36,7 +36,7 @@ from actions.acknowledge import (  # noqa: F401 (re-exported: the action and hel
 )
 from actions.acknowledge import earlier_tickets as _earlier_tickets  # noqa: F401
 from actions.answers import answer_question
-from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing, update_record
+from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing, record_turn
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
 from bot.domain.dialogue import (
@@ -159,7 +159,7 @@ class ValidateComplaintForm(FormValidationAction):
         if turn != "activation":
             events += self._spend_budget(dispatcher, tracker, events)
         events.append(SlotSet("asked", asked(tracker)))  # the form heard the reply: never rejected
-        _record(tracker, events)
+        events += record_turn(tracker, _slot_values(events))
         return events
 
     @staticmethod
@@ -367,15 +367,3 @@ def _given_up_value(tracker: Tracker, slot: str) -> Any:
     if slot == "issue_type":
         return (likely_types(tracker) or [GIVEN_UP[slot]])[0]  # the best guess, still named missing
     return GIVEN_UP[slot]
-
-
-def _record(tracker: Tracker, events: list[EventType]) -> None:
-    """What this turn learnt reaches the open record at once (the desk sees it while 登记中)."""
-    values = _slot_values(events)
-    change = {k: values[k] for k in ("issue_type", "expectation") if values.get(k) and values[k] != "other"}
-    order = values.get("order_number")
-    if order and order != UNKNOWN:
-        change["order_number"] = order
-        change["order_number_status"] = values.get("order_number_status") or "given"
-    if change:
-        update_record(tracker, change)

@@ -203,3 +203,40 @@ async def test_not_understood_at_most_once_then_the_words_are_recorded_and_a_per
                                             user("就那个东西嘛 你懂的", "nlu_fallback", confidence=0.3)]), DOMAIN)
     assert responses(d2) == ["utter_noted_offer_human"]
     assert "就那个东西嘛" in texts(d2) and "没理解" not in texts(d2)
+
+
+# -- a complaint that began without a problem still gets its record ----------------------------------------
+
+async def test_a_bare_complaint_gets_its_record_as_soon_as_the_form_learns_what_went_wrong(monkeypatch, tmp_path):
+    from tests.support.actions import LocalServer, created_ticket
+
+    # "我要投诉" opened no record (nothing to record yet); the form asked what happened.
+    history = in_form("我要投诉", "complain_other", requested="issue_type")
+    history = [e for e in history if not (e.get("event") == "slot" and e.get("name") == "issue_type")]
+    turn = form_turn(history, user("收到的包裹被拆过，里面是空的", "complain_package_damaged_or_lost"),
+                     candidates={"issue_type": "package_damaged_or_lost"})
+    with LocalServer(lambda request: created_ticket(request.body, due_text="今天 15:40 前")) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        _dispatcher, events = await validate(turn)
+
+    [request] = service.requests_to("/api/tickets")
+    assert request.body["intake"] == "collecting"
+    assert request.body["issue_type"] == "package_damaged_or_lost"
+    assert "收到的包裹被拆过，里面是空的" in request.body["description"]
+    assert set(request.body["missing_fields"]) == {"order_number", "expectation"}
+    values = slot_values(events)
+    assert values["intake_ticket"] and values["promised_due"] == "今天 15:40 前"
+
+
+async def test_a_form_turn_with_an_open_record_updates_it_instead_of_opening_another(monkeypatch, tmp_path):
+    from tests.support.actions import LocalServer, Reply
+
+    history = in_form(requested="order_number", filled={"intake_ticket": "TK-20261130-0001"})
+    turn = form_turn(history, user(f"订单号{TAOBAO}", "inform"), candidates={"order_number": TAOBAO})
+    with LocalServer(lambda request: Reply(200, {"ticket": {"id": "TK-20261130-0001"}})) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        await validate(turn)
+
+    assert service.requests_to("/api/tickets") == []
+    [patch] = service.requests_to("/api/tickets/TK-20261130-0001/intake")
+    assert patch.body["order_number"] == TAOBAO

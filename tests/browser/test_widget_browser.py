@@ -345,16 +345,18 @@ def test_rasa_killed_mid_conversation_degrades_and_recovers_without_losing_a_wor
     try:
         typed.append("订单号4512345678901234567")
         customer_says(customer, typed[-1])
+        # The complaint's record was opened from its first message (issue 11): what the customer
+        # types while the assistant is down goes onto that ticket, and the reply names it.
         first = last_from(customer, "bot")
-        expect(first).to_contain_text("已经完整记录")
+        expect(first).to_contain_text("已经记录到您的工单")
         ticket_id = TICKET_ID.search(first.inner_text()).group(0)
         typed.append("麻烦尽快帮我催一下，明天要用")
         customer_says(customer, typed[-1])
         expect(last_from(customer, "bot")).to_contain_text(f"已经记录到您的工单 {ticket_id}")
-        triage = day_stack.api("GET", f"/api/tickets/{ticket_id}").json()["ticket"]
-        # Every later message with content is added to the ticket in the customer's words (issue 11).
-        assert "needs_triage" in triage["risk_flags"]
-        assert triage["description"].splitlines()[:2] == typed[1:3]
+        record = day_stack.api("GET", f"/api/tickets/{ticket_id}").json()["ticket"]
+        # Every later message with content is added to the ticket in the customer's words.
+        lines = record["description"].splitlines()
+        assert typed[0] in record["description"] and lines[-2:] == typed[1:3]
     finally:
         day_stack.start("rasa")
     typed.append("我要退款")

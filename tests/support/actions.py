@@ -346,7 +346,7 @@ class LocalServer:
                 except OSError:
                     pass  # the client gave up waiting (a timeout test)
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_PATCH = _handle
 
             def log_message(self, *args: Any) -> None:
                 pass
