@@ -240,3 +240,14 @@ async def test_a_form_turn_with_an_open_record_updates_it_instead_of_opening_ano
     assert service.requests_to("/api/tickets") == []
     [patch] = service.requests_to("/api/tickets/TK-20261130-0001/intake")
     assert patch.body["order_number"] == TAOBAO
+
+
+@pytest.mark.parametrize("reply, intent, confidence, files", [
+    ("量了腰围 才72", "goodbye", 0.33, False),   # an unsure 'goodbye' is a detail, not the end
+    ("没了 就这些", "goodbye", 0.33, True),      # the closing words count whatever the classifier says
+    ("拜拜", "goodbye", 0.95, True),
+])
+async def test_only_a_clear_closing_word_files_the_record_as_it_stands(shop, reply, intent, confidence, files):
+    history = in_form(requested="order_number")
+    _dispatcher, events = await validate(form_turn(history, user(reply, intent, confidence=confidence)))
+    assert (slot_values(events).get("filed_as_is") is True) is files
