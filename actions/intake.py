@@ -261,6 +261,10 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_order_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
         value = normalise_order_number(str(slot_value or ""))
+        if value == UNKNOWN and _asks_if_needed(latest_text(tracker)):
+            # "需要订单号吗" is answered (not required), not taken as "I have none": the next ask
+            # offers to skip it.
+            return {"order_number": None}
         if value == UNKNOWN:
             dispatcher.utter_message(response="utter_order_number_skipped")
             return {"order_number": UNKNOWN, "order_number_status": UNKNOWN,
@@ -354,6 +358,15 @@ class ValidateComplaintForm(FormValidationAction):
             return {"confirm": None, "asked": counts}
         dispatcher.utter_message(response="utter_ask_correction")
         return {"confirm": None}
+
+
+_HAS_NONE = re.compile(r"没有|没|不知道|找不到|忘了|不记得|查不到")
+_NEEDED_ASKED = re.compile(r"吗|[?？]|要不要|需不需要|是不是要|必须")
+
+
+def _asks_if_needed(text: str) -> bool:
+    """"需要订单号吗" / "订单号一定要吗" ask; "没订单号不行吗" says there is none."""
+    return "订单号" in text and bool(_NEEDED_ASKED.search(text)) and not _HAS_NONE.search(text)
 
 
 def _found(tracker: Tracker, field: str) -> dict[str, Any]:

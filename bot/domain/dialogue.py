@@ -74,9 +74,10 @@ _ISSUE_WORD_INDEX: tuple[tuple[str, str], ...] = tuple(sorted(
 # A wish is stated, not asked: these make "换货" in a message a decision about the wish.
 _WISH_STATED = re.compile(r"我要|我想|想要|要求|希望|不要|不想|不用|还是|就|改成|改为|换成|诉求|给我|帮我|直接|吧|算了")
 # Closing words: the customer is done; the record is filed as it stands.
-# One or more closing words and nothing else ("没了", "没了 就这些", "好的，谢谢").
-_CLOSING = re.compile(r"^(?:(?:好的|嗯|行)?[，,]?(?:没了|没有了|没别的了|没其他的了|不用了|就这样吧|就这样|就这些|"
-                      r"先这样吧|先这样|没事了|谢谢你|谢谢您|谢谢|谢了|多谢|拜拜|再见)[!！。.~～，,]*)+$")
+_CLOSING_WORDS = (r"没了|没有了|没别的了|没其他的了|不用了|就这样吧|就这样|就这些|先这样吧|先这样|"
+                  r"没事了|谢谢你|谢谢您|谢谢|谢了|多谢|拜拜|再见")
+# One or more closing words and nothing else ("没了", "没了 就这些", "不用了 谢谢", "好的，谢谢").
+_CLOSING = re.compile(rf"^(?:(?:好的|好|嗯|行|ok)?[，,、]?(?:{_CLOSING_WORDS})[啊呀啦哈,，、!！。.~～]*)+$")
 
 
 def _flat(text: str | None) -> str:
@@ -123,6 +124,13 @@ def cancel_is_misread(text: str | None) -> bool:
 def is_closing(text: str | None) -> bool:
     """没了 / 不用了 / 就这样 / 谢谢 …: the customer has nothing more to add."""
     return bool(_CLOSING.match(_flat(text)))
+
+
+def closing_not_cancel(text: str | None) -> bool:
+    """Closing words the NLU may read as "cancel" ("不用了 谢谢", "没了 就这样"): the customer is done,
+    so the record is filed as it stands rather than withdrawn. A bare "不用了" stays the NLU's reading."""
+    flat = _flat(text)
+    return is_closing(flat) and re.sub(r"[,，、!！。.~～]", "", flat) != "不用了"
 
 
 def question_kind(text: str | None) -> str | None:

@@ -84,7 +84,12 @@ class ExplicitCommands(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from bot.domain.dialogue import cancel_is_misread, is_cancel_registration, is_handoff_request
+        from bot.domain.dialogue import (
+            cancel_is_misread,
+            closing_not_cancel,
+            is_cancel_registration,
+            is_handoff_request,
+        )
 
         for message in messages:
             text = message.get("text") or ""
@@ -96,6 +101,9 @@ class ExplicitCommands(GraphComponent):
                 _set_intent(message, HANDOFF_INTENT, ranking)
             elif is_cancel_registration(text):
                 _set_intent(message, CANCEL_INTENT, ranking)
+            elif intent == CANCEL_INTENT and closing_not_cancel(text):
+                # "不用了 谢谢" ends the chat: the form files the record as it stands (issue 11).
+                _set_intent(message, "thank" if "谢" in text else "goodbye", ranking)
             elif intent == CANCEL_INTENT and cancel_is_misread(text):
                 rest = [r for r in ranking if r.get("name") != CANCEL_INTENT]
                 best = rest[0] if rest else {"name": FALLBACK, "confidence": 1.0}
