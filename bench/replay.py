@@ -294,12 +294,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _append_doc(table: str) -> None:
+    """The new run goes above the earlier ones; whatever the page says before its first run stays."""
     head = ("# Real-style dialogues replayed\n\n"
             "`python -m bench.replay` (part of `make bench`) sends the customer side of the 78 held-out "
             "dialogues in bench/dialogues/real_style.yml to the running stack, one chat session each, and "
             "scores the transcripts (method in bench/replay.py). Newest run first.\n\n")
     old = DOC.read_text(encoding="utf-8") if DOC.exists() else head
-    body = old[len(head):] if old.startswith(head) else old
+    cut = old.find("\n### ")
+    head, body = (old[:cut + 1], old[cut + 1:]) if cut >= 0 else (old if old.strip() else head, "")
     DOC.write_text(head + table + "\n" + body, encoding="utf-8")
 
 
