@@ -23,10 +23,10 @@ echo "==> installing test tools into .venv-tools ($("$python" --version 2>&1))"
 rm -rf .venv-tools
 "$python" -m venv .venv-tools
 .venv-tools/bin/python -m pip install --quiet --upgrade pip
-set +o pipefail
+set +e +o pipefail  # grep finds nothing to print when pip is quiet: not a failure
 .venv-tools/bin/python -m pip install --quiet -r requirements-tools.txt 2>&1 | grep -v -E "is ignored: it is neither"
 status=${PIPESTATUS[0]}
-set -o pipefail
+set -e -o pipefail
 if [ "$status" -ne 0 ]; then echo "error: pip install of the test tools failed (exit $status)" >&2; exit 1; fi
 .venv-tools/bin/st --version
 touch "$stamp_file"

@@ -17,11 +17,11 @@ fi
 echo "==> installing pinned dependencies (first time: about 3 minutes and 2.7 GB, mostly TensorFlow)"
 start=$(date +%s)
 .venv/bin/python -m pip install --upgrade --quiet "pip==24.0" "setuptools==70.3.0" "wheel==0.45.1"
-set +o pipefail
+set +e +o pipefail  # grep finds nothing to print when pip is quiet: not a failure
 .venv/bin/python -m pip install --progress-bar on -r requirements.txt -r requirements-dev.txt -c constraints.txt \
   2>&1 | grep -v -E "is ignored: it is neither a file nor a directory"
 status=${PIPESTATUS[0]}
-set -o pipefail
+set -e -o pipefail
 if [ "$status" -ne 0 ]; then echo "error: pip install failed (exit $status)" >&2; exit 1; fi
 .venv/bin/python -c 'import rasa, rasa_sdk, sanic, dotenv, requests, chinese_calendar' 
 rm -f .venv/.pins-*
