@@ -21,7 +21,8 @@ help:
 	@echo "make run    set up, train if needed, start Rasa + action server + bot service"
 	@echo "make test   set up, train if needed, run every check and test"
 	@echo "make train  retrain only if data/, domain.yml or config.yml changed"
-	@echo "make nlu-eval  score the trained model on the held-out NLU test set"
+	@echo "make nlu-eval  score the trained model on both held-out NLU test sets"
+	@echo "make bench  benchmarks, then the replay of the held-out real-style dialogues"
 	@echo "make scale-test  2 bot services + 2 Rasa behind nginx on PostgreSQL + Redis, kills under load"
 
 setup:
@@ -58,6 +59,8 @@ nlu-eval: setup train
 
 bench: setup train
 	@$(PY) -m bench.run $(BENCH_ARGS)
+	@echo "==> replaying the held-out real-style dialogues (bench/replay.py → docs/REAL_DIALOGUES.md)"
+	@$(PY) -m bench.replay
 
 # Two bot services + two Rasa servers behind nginx on PostgreSQL + Redis, with kills under load
 # (docs/DEPLOY.md). Skips, saying why, when nginx, PostgreSQL or Redis is missing.

@@ -251,3 +251,11 @@ async def test_only_a_clear_closing_word_files_the_record_as_it_stands(shop, rep
     history = in_form(requested="order_number")
     _dispatcher, events = await validate(form_turn(history, user(reply, intent, confidence=confidence)))
     assert (slot_values(events).get("filed_as_is") is True) is files
+
+
+async def test_asking_whether_the_order_number_is_needed_after_two_asks_is_answered_once(shop):
+    history = in_form(requested="order_number", filled={"asked": {"order_number": 2}})
+    dispatcher, events = await validate(form_turn(history, user("需要订单号吗", "dont_know", confidence=0.6)))
+    said = texts(dispatcher)
+    assert "订单号不是必须的" in said and "订单号先空着" not in said  # one answer, not two saying the same
+    assert slot_values(events)["order_number"] == "unknown"
