@@ -112,8 +112,14 @@ class ActionAskExpectation(Action):
 # -- the record ---------------------------------------------------------------------------------------
 
 def record_key(tracker: Tracker) -> str:
-    """Stable for one complaint: the session and the time of the message that stated it."""
-    started = next((e.get("timestamp") or 0 for e in reversed(tracker.events) if e.get("event") == "user"), 0)
+    """Stable for one complaint, whichever turn asks: the session and the time of the customer
+    message that began it (the one `action_acknowledge_complaint` answered). Opening the record,
+    retrying it and filing the complaint all use it, so a reply lost when a process dies (the
+    request stored, the answer never read) can never make a second ticket."""
+    events = tracker.events
+    acknowledged = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "action"
+                         and events[i].get("name") == "action_acknowledge_complaint"), len(events))
+    started = next((e.get("timestamp") or 0 for e in reversed(events[:acknowledged]) if e.get("event") == "user"), 0)
     return hashlib.sha256(f"{tracker.sender_id}|intake|{started}".encode()).hexdigest()[:32]
 
 

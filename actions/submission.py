@@ -73,6 +73,17 @@ def idempotency_key(tracker: Tracker, purpose: str = "complaint") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+def complaint_key(tracker: Tracker, handoff: bool = False) -> str:
+    """A complaint is filed under its record's key (actions.asking.record_key: the message that
+    began it), so the record, its retries and the filing are one ticket; a hand-off with no
+    complaint behind it has a key of its own."""
+    from actions.asking import record_key
+
+    if tracker.active_loop_name == FORM or tracker.get_slot("intake_ticket") or tracker.get_slot("description"):
+        return record_key(tracker)
+    return idempotency_key(tracker, "handoff" if handoff else "complaint")
+
+
 def _wish_in(texts: list[str]) -> str | None:
     """The wish in the customer's latest message that states one (a hand-off can come before the
     wish question: "我要求赔偿，转人工")."""
@@ -90,7 +101,7 @@ def ticket_payload(tracker: Tracker, *, handoff: bool = False) -> dict[str, Any]
     risk = triage("\n".join(texts), repeat_contacts=_earlier_tickets(tracker))
     priority = max_priority(risk.priority, tracker.get_slot("priority") or "normal")
     return {
-        "idempotency_key": idempotency_key(tracker, "handoff" if handoff else "complaint"),
+        "idempotency_key": complaint_key(tracker, handoff),
         "session_id": tracker.sender_id,
         "customer_ref": customer_ref(tracker),
         "channel": "web",
@@ -141,30 +152,19 @@ def record_change(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def file_record(tracker: Tracker, payload: dict[str, Any]) -> dict[str, Any] | None:
-    """Files the complaint: the open record is completed (PATCH …/intake); without one, or when the
-    bot service does not take the change, the whole ticket is posted (idempotent, outbox)."""
+    """Files the complaint: the open record is completed (PATCH …/intake). Without one known here
+    (never opened, or opened but its answer lost), the whole ticket is posted under the record's
+    own key (idempotent, outbox): if the record exists after all, that returns it, and it is
+    completed — one complaint, one ticket."""
     if tracker.get_slot("intake_ticket"):
         ticket = update_record(tracker, record_change(payload))
         if ticket:
             return ticket
-        from actions.asking import record_key
-
-        payload = {**payload, "idempotency_key": _opening_key(tracker) or record_key(tracker)}
-    return ticket_client().submit(payload).ticket
-
-
-def _opening_key(tracker: Tracker) -> str | None:
-    """The key the record was opened with (the complaint's first message), so a retry finds it."""
-    import hashlib
-
-    for event in tracker.events:
-        if event.get("event") == "slot" and event.get("name") == "intake_ticket" and event.get("value"):
-            break
-    else:
-        return None
-    users = [e for e in tracker.events[:tracker.events.index(event)] if e.get("event") == "user"]
-    started = users[-1].get("timestamp") or 0 if users else 0
-    return hashlib.sha256(f"{tracker.sender_id}|intake|{started}".encode()).hexdigest()[:32]
+    client = ticket_client()
+    ticket = client.submit(payload).ticket
+    if ticket and ticket.get("id") and ticket.get("intake") == "collecting" and payload.get("intake") != "collecting":
+        return client.patch_intake(ticket["id"], record_change(payload)) or ticket
+    return ticket
 
 
 def reset_form_slots() -> list[EventType]:

@@ -259,3 +259,42 @@ async def test_asking_whether_the_order_number_is_needed_after_two_asks_is_answe
     said = texts(dispatcher)
     assert "订单号不是必须的" in said and "订单号先空着" not in said  # one answer, not two saying the same
     assert slot_values(events)["order_number"] == "unknown"
+
+
+# -- one complaint, one ticket, even when an answer was lost ----------------------------------------------
+
+async def test_the_record_key_is_the_same_from_the_first_reply_to_the_filing(shop):
+    from actions.asking import record_key
+    from tests.support.actions import filled_form
+
+    history = filled_form()
+    first_message = history[:next(i for i, e in enumerate(history)
+                                  if e.get("event") == "action" and e.get("name") == "action_acknowledge_complaint")]
+    assert record_key(tracker(first_message)) == record_key(tracker(history))  # the acknowledgement's turn and the end
+    later = [*history, user("还有一件事，另一单也坏了", "complain_product_quality", timestamp=9e9),
+             action("action_acknowledge_complaint")]
+    assert record_key(tracker(later)) != record_key(tracker(history))  # a new complaint, a new record
+
+
+async def test_a_record_whose_answer_was_lost_is_completed_not_duplicated(monkeypatch, tmp_path):
+    from actions.asking import record_key
+    from actions.submission import ActionSubmitComplaint
+    from tests.support.actions import LocalServer, Reply, filled_form
+
+    events = filled_form()  # the record was opened, but its answer never arrived: no intake_ticket slot
+    stored = {"id": "TK-20261130-0061", "intake": "collecting", "first_response_due_text": "今天 15:40 前"}
+
+    def bot_service(request):
+        if request.path.endswith("/intake"):
+            return Reply(200, {"ticket": {**stored, "intake": "complete"}})
+        return Reply(200, {"ticket": stored})  # the same key again: the record that already exists
+    with LocalServer(bot_service) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        dispatcher = CollectingDispatcher()
+        result = await ActionSubmitComplaint().run(dispatcher, tracker(events), DOMAIN)
+
+    [post] = service.requests_to("/api/tickets")
+    assert post.body["idempotency_key"] == record_key(tracker(events))
+    [patch] = service.requests_to("/api/tickets/TK-20261130-0061/intake")
+    assert patch.body["intake"] == "complete" and patch.body["expectation"] == "return_refund"
+    assert slot_values(result)["ticket_id"] == "TK-20261130-0061"
