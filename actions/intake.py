@@ -134,11 +134,14 @@ class ValidateComplaintForm(FormValidationAction):
         turn = turn_kind(tracker)
         typed = bool(text) and not text.startswith("/")
         handoff = turn == "reply" and (intent == "request_human" or (typed and is_handoff_request(text)))
-        cancel = turn == "reply" and typed and not cancel_is_misread(text) and (
-            intent == "cancel" or is_cancel_registration(text))
+        explicit_cancel = turn == "reply" and typed and not cancel_is_misread(text) and is_cancel_registration(text)
         events = await super().run(dispatcher, tracker, domain)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
                   and e.get("value") is not None]
+        # The classifier's 'cancel' alone never withdraws a message that tells us something
+        # ("我只要退款，东西不用了" answers the wish question); the explicit words always do.
+        cancel = explicit_cancel or (turn == "reply" and typed and intent == "cancel" and not filled
+                                     and not cancel_is_misread(text))
         if handoff or cancel:
             if not filled and intent == ("request_human" if handoff else "cancel"):
                 return []  # rejected: the hand-off or cancellation rule takes it

@@ -298,3 +298,13 @@ async def test_a_record_whose_answer_was_lost_is_completed_not_duplicated(monkey
     [patch] = service.requests_to("/api/tickets/TK-20261130-0061/intake")
     assert patch.body["intake"] == "complete" and patch.body["expectation"] == "return_refund"
     assert slot_values(result)["ticket_id"] == "TK-20261130-0061"
+
+
+async def test_a_wish_said_with_不用了_answers_the_question_and_withdraws_nothing(shop):
+    history = in_form(requested="expectation", filled={"order_number": TAOBAO, "order_number_status": "given"})
+    turn = form_turn(history, user("我只要退款，东西不用了", "cancel", confidence=0.7),
+                     candidates={"expectation": "refund"})
+    _dispatcher, events = await validate(turn)
+    values = slot_values(events)
+    assert values["expectation"] == "refund"
+    assert not any(e.get("event") == "followup" and e.get("name") == "action_cancel_complaint" for e in events)

@@ -170,7 +170,11 @@ def test_killing_one_rasa_and_one_bot_service_under_load_loses_nothing(scale):
     lost, duplicated_messages = [], 0
     for conv in conversations:
         found = tickets[conv.session_id]
-        assert len(live_tickets(found)) == 1, (conv.session_id, [(t["id"], t["status"]) for t in found])
+        if len(live_tickets(found)) != 1:  # what the customer and the bot said, for whoever reads the failure
+            said = scale.api(f"/api/chat/{conv.session_id}/messages", limit=200).get("messages", [])
+            transcript = [(m["sender"], m["text"][:60], (m.get("meta") or {}).get("mode")) for m in said]
+            pytest.fail(f"{conv.session_id}: {len(live_tickets(found))} live tickets "
+                        f"{[(t['id'], t.get('intake'), t.get('created_at')) for t in found]}\n{transcript}")
         if conv.ticket_id:
             assert conv.ticket_id in {t["id"] for t in found}
         stored = [m["text"] for m in scale.api(f"/api/chat/{conv.session_id}/messages")["messages"]
