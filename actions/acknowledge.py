@@ -162,7 +162,7 @@ def _brief(text: str) -> str:
 
 
 def _opened(tracker: Tracker, fields: dict) -> list[EventType]:
-    ticket = open_record(tracker, {k: v for k, v in fields.items() if v is not None})
+    ticket = open_record(tracker, {k: v for k, v in fields.items() if v is not None}, starting=True)
     if not ticket or not ticket.get("id"):
         return []
     return [SlotSet("intake_ticket", ticket["id"]),

@@ -111,22 +111,30 @@ class ActionAskExpectation(Action):
 
 # -- the record ---------------------------------------------------------------------------------------
 
-def record_key(tracker: Tracker) -> str:
-    """Stable for one complaint, whichever turn asks: the session and the time of the customer
-    message that began it (the one `action_acknowledge_complaint` answered). Opening the record,
-    retrying it and filing the complaint all use it, so a reply lost when a process dies (the
-    request stored, the answer never read) can never make a second ticket."""
+_FILINGS = ("action_submit_complaint", "action_cancel_complaint", "action_handoff")
+
+
+def record_key(tracker: Tracker, *, starting: bool = False) -> str:
+    """Stable for one complaint, whichever turn asks: the session, how many complaints it filed
+    before, and the words of the customer message that began this one (the one
+    `action_acknowledge_complaint` answered). Opening the record, retrying it and filing the
+    complaint all use it — and so does the same message sent again after a process died mid-reply
+    (stored twice, answered twice): one complaint, one ticket. `starting`: asked by the
+    acknowledgement itself, whose message is the latest."""
     events = tracker.events
-    acknowledged = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "action"
-                         and events[i].get("name") == "action_acknowledge_complaint"), len(events))
-    started = next((e.get("timestamp") or 0 for e in reversed(events[:acknowledged]) if e.get("event") == "user"), 0)
-    return hashlib.sha256(f"{tracker.sender_id}|intake|{started}".encode()).hexdigest()[:32]
+    acknowledged = len(events) if starting else next(
+        (i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "action"
+         and events[i].get("name") == "action_acknowledge_complaint"), len(events))
+    began = next((i for i in range(acknowledged - 1, -1, -1) if events[i].get("event") == "user"), None)
+    text = (events[began].get("text") or "").strip() if began is not None else ""
+    filed = sum(1 for e in events[:began or 0] if e.get("event") == "action" and e.get("name") in _FILINGS)
+    return hashlib.sha256(f"{tracker.sender_id}|intake|{filed}|{text}".encode()).hexdigest()[:32]
 
 
-def open_record(tracker: Tracker, fields: dict[str, Any]) -> dict[str, Any] | None:
+def open_record(tracker: Tracker, fields: dict[str, Any], *, starting: bool = False) -> dict[str, Any] | None:
     """Posts the complaint as a ticket `intake: collecting` (idempotent; kept in the outbox when the
     bot service is down). Returns the ticket, or None when it was queued."""
-    payload = {"idempotency_key": record_key(tracker), "session_id": tracker.sender_id,
+    payload = {"idempotency_key": record_key(tracker, starting=starting), "session_id": tracker.sender_id,
                "customer_ref": customer_ref(tracker), "channel": "web", "intake": "collecting", **fields}
     payload["issue_type"] = payload.get("issue_type") or "other_complaint"
     return ticket_client().submit(payload).ticket

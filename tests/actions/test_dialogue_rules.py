@@ -270,7 +270,8 @@ async def test_the_record_key_is_the_same_from_the_first_reply_to_the_filing(sho
     history = filled_form()
     first_message = history[:next(i for i, e in enumerate(history)
                                   if e.get("event") == "action" and e.get("name") == "action_acknowledge_complaint")]
-    assert record_key(tracker(first_message)) == record_key(tracker(history))  # the acknowledgement's turn and the end
+    # the acknowledgement's turn and the end of the form
+    assert record_key(tracker(first_message), starting=True) == record_key(tracker(history))
     later = [*history, user("还有一件事，另一单也坏了", "complain_product_quality", timestamp=9e9),
              action("action_acknowledge_complaint")]
     assert record_key(tracker(later)) != record_key(tracker(history))  # a new complaint, a new record
@@ -308,3 +309,19 @@ async def test_a_wish_said_with_不用了_answers_the_question_and_withdraws_not
     values = slot_values(events)
     assert values["expectation"] == "refund"
     assert not any(e.get("event") == "followup" and e.get("name") == "action_cancel_complaint" for e in events)
+
+
+async def test_the_same_first_message_sent_twice_is_one_record(shop):
+    from actions.asking import record_key
+
+    once = [user("物流好几天不动了", "complain_logistics_delay", timestamp=100.0)]
+    twice = [*once, action("action_acknowledge_complaint"), user("物流好几天不动了", "complain_logistics_delay",
+                                                                 timestamp=104.0)]
+    # The acknowledgement of the resend asks with starting=True: its message is the latest.
+    assert record_key(tracker(once), starting=True) == record_key(tracker(twice), starting=True)
+    after_filing = [*twice, action("action_acknowledge_complaint"), action("action_submit_complaint"),
+                    user("物流好几天不动了", "complain_logistics_delay", timestamp=900.0)]
+    assert record_key(tracker(after_filing), starting=True) != record_key(tracker(twice), starting=True)
+    # Later turns of that second complaint find the same key as its acknowledgement did.
+    later_turn = [*after_filing, action("action_acknowledge_complaint"), user("订单号4512345678901234567", "inform")]
+    assert record_key(tracker(later_turn)) == record_key(tracker(after_filing), starting=True)
