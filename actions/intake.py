@@ -47,6 +47,7 @@ from bot.domain.dialogue import (
     issue_type_correction,
     question_kind,
     wish_change_allowed,
+    withdraws_complaint,
 )
 from bot.domain.orders import find_order_numbers, is_personal_number, is_valid_order_number, normalise_order_number
 from bot.domain.taxonomy import (
@@ -134,14 +135,15 @@ class ValidateComplaintForm(FormValidationAction):
         turn = turn_kind(tracker)
         typed = bool(text) and not text.startswith("/")
         handoff = turn == "reply" and (intent == "request_human" or (typed and is_handoff_request(text)))
-        explicit_cancel = turn == "reply" and typed and not cancel_is_misread(text) and is_cancel_registration(text)
         events = await super().run(dispatcher, tracker, domain)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
                   and e.get("value") is not None]
         # The classifier's 'cancel' alone never withdraws a message that tells us something
         # ("我只要退款，东西不用了" answers the wish question); the explicit words always do.
-        cancel = explicit_cancel or (turn == "reply" and typed and intent == "cancel" and not filled
-                                     and not cancel_is_misread(text))
+        cancel = turn == "reply" and typed and (is_cancel_registration(text) and not cancel_is_misread(text) or (
+            not filled and withdraws_complaint(text, intent, confidence)))
+        if turn == "reply" and typed and intent == "cancel" and not cancel:
+            intent = "inform"  # not a withdrawal: the form hears it as an answer
         if handoff or cancel:
             if not filled and intent == ("request_human" if handoff else "cancel"):
                 return []  # rejected: the hand-off or cancellation rule takes it

@@ -193,11 +193,13 @@ class ActionCancelComplaint(Action):
         return "action_cancel_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        from actions.common import latest_text
-        from bot.domain.dialogue import cancel_is_misread
+        from actions.common import latest_intent, latest_text
+        from bot.domain.dialogue import withdraws_complaint
 
-        if cancel_is_misread(latest_text(tracker)) and tracker.active_loop_name == FORM:
-            # Only an explicit "不投诉了" withdraws the complaint; anything else goes back to the form.
+        intent, confidence = latest_intent(tracker)
+        if tracker.active_loop_name == FORM and not withdraws_complaint(latest_text(tracker), intent, confidence):
+            # Only an explicit "不投诉了" (or a sure 'cancel' stating no wish) withdraws the complaint;
+            # anything else goes back to the form.
             return [FollowupAction(FORM)]
         # The record stays for the agents (nothing said is lost), filed as withdrawn by the customer.
         update_record(tracker, {"intake": "incomplete", "missing_fields": missing_now(tracker)})

@@ -110,6 +110,23 @@ def is_cancel_registration(text: str | None) -> bool:
     return bool(_CANCEL.search(flat))
 
 
+# How sure the classifier must be that a message without the explicit words withdraws the complaint.
+WITHDRAWAL_CONFIDENCE = 0.8
+
+
+def withdraws_complaint(text: str | None, intent: str | None, confidence: float) -> bool:
+    """Only an explicit statement withdraws a complaint ("不投诉了", "不用登记了"); the classifier's
+    'cancel' counts only when it is sure and the message states no wish — "我只要退款，东西不用了"
+    answers the wish question, it withdraws nothing. Questions and the order's cancellation never."""
+    from bot.domain.taxonomy import normalise_expectation
+
+    if cancel_is_misread(text):
+        return False
+    if is_cancel_registration(text):
+        return True
+    return intent == "cancel" and confidence >= WITHDRAWAL_CONFIDENCE and normalise_expectation(text) is None
+
+
 def cancel_is_misread(text: str | None) -> bool:
     """A message the NLU may read as "cancel" that must never withdraw the complaint: a question
     ("需要订单号吗", "不投诉了可以吗？") or talk about cancelling the order ("我想取消订单")."""

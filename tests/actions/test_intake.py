@@ -549,12 +549,22 @@ async def test_an_unknown_order_number_is_sent_as_null(bot_service):
 
 async def test_cancel_leaves_the_form_and_forgets_its_slots(shop):
     dispatcher = CollectingDispatcher()
-    events = await ActionCancelComplaint().run(dispatcher, tracker(confirm_asked()), DOMAIN)
+    events = await ActionCancelComplaint().run(dispatcher, tracker([*confirm_asked(), user("算了，不投诉了", "cancel")]),
+                                               DOMAIN)
 
     assert events[0]["event"] == "active_loop" and events[0]["name"] is None
     values = slot_values(events)
     assert values["requested_slot"] is None and values["order_number"] is None and values["expectation"] is None
     assert responses(dispatcher) == ["utter_cancelled"]
+
+
+@pytest.mark.parametrize("text, confidence", [("我只要退款，东西不用了", 0.9), ("那个不用了吧", 0.5)])
+async def test_a_cancel_reading_without_the_explicit_words_goes_back_to_the_form(shop, text, confidence):
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelComplaint().run(
+        dispatcher, tracker([*confirm_asked(), user(text, "cancel", confidence=confidence)]), DOMAIN)
+    assert [e["event"] for e in events] == ["followup"] and events[0]["name"] == "complaint_form"
+    assert responses(dispatcher) == []
 
 
 async def test_greeting_names_the_shop(shop):
