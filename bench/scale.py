@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.common import ROOT, VAR, load_average, log, tree_usage
 
-RASA_MEMORY_GB = 0.7  # per process (the linear model; DIET took 1.3), measured below as RSS and quoted in docs/DEPLOY.md
+RASA_MEMORY_GB = 0.7  # per process with the linear model (DIET: 1.3); measured below as RSS, quoted in DEPLOY.md
 
 
 def _service_pids() -> dict[str, int]:
