@@ -549,8 +549,8 @@ async def test_an_unknown_order_number_is_sent_as_null(bot_service):
 
 async def test_cancel_leaves_the_form_and_forgets_its_slots(shop):
     dispatcher = CollectingDispatcher()
-    events = await ActionCancelComplaint().run(dispatcher, tracker([*confirm_asked(), user("算了，不投诉了", "cancel")]),
-                                               DOMAIN)
+    withdrawn = tracker([*confirm_asked(), user("算了，不投诉了", "cancel")])
+    events = await ActionCancelComplaint().run(dispatcher, withdrawn, DOMAIN)
 
     assert events[0]["event"] == "active_loop" and events[0]["name"] is None
     values = slot_values(events)
