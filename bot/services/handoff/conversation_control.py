@@ -24,6 +24,19 @@ class ConversationControl:
         self.pending_resume: set[str] = set()  # sessions whose resume did not reach Rasa yet
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
         self._tasks: set[asyncio.Task] = set()
+        # One conversation's pause and resume reach Rasa in the order they were decided: an agent
+        # who claims and at once lets go must not leave the conversation paused because the
+        # resume's request overtook the pause's.
+        self._order: dict[str, asyncio.Lock] = {}
+
+    async def _in_order(self, session_id: str, work):
+        lock = self._order.setdefault(session_id, asyncio.Lock())
+        try:
+            async with lock:
+                return await work()
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._order.pop(session_id, None)
 
     async def _tracker_event(self, session_id: str, event: str) -> bool:
         try:
@@ -34,16 +47,20 @@ class ConversationControl:
             return False
 
     async def pause(self, session_id: str) -> bool:
-        self.pending_resume.discard(session_id)
-        return await self._tracker_event(session_id, "pause")
+        async def work() -> bool:
+            self.pending_resume.discard(session_id)
+            return await self._tracker_event(session_id, "pause")
+        return await self._in_order(session_id, work)
 
     async def resume(self, session_id: str) -> bool:
-        ok = await self._tracker_event(session_id, "resume")
-        if ok:
-            self.pending_resume.discard(session_id)
-        else:
-            self.pending_resume.add(session_id)  # retried before the next message goes to Rasa
-        return ok
+        async def work() -> bool:
+            ok = await self._tracker_event(session_id, "resume")
+            if ok:
+                self.pending_resume.discard(session_id)
+            else:
+                self.pending_resume.add(session_id)  # retried before the next message goes to Rasa
+            return ok
+        return await self._in_order(session_id, work)
 
     async def ensure_resumed(self, session_id: str) -> None:
         if session_id in self.pending_resume:
