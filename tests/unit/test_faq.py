@@ -52,6 +52,13 @@ QUESTIONS = [
     ("坏了怎么保修？", "warranty"),
     ("这个耳机质保几年", "warranty"),
     ("咨询订单号:88812345678 订单金额:199.00 下单时间:2026-11-01 12:00:00 这个支持七天无理由吗", "seven_day_return"),
+    ("没发货的订单可以取消吗", "cancel_order"),
+    ("拍错颜色了 怎么取消", "cancel_order"),
+    ("下错单了还能改吗", "cancel_order"),
+    ("收货地址填错了能改吗", "change_address"),
+    ("怎么修改收货地址", "change_address"),
+    ("我的快递到哪了", "track_parcel"),
+    ("在哪里查物流", "track_parcel"),
     ("东西收到了挺好的。请问发票怎么开？", "invoice"),
 ]
 
@@ -67,6 +74,7 @@ NOT_QUESTIONS = [
     # other questions, other messages
     "我的订单号是多少", "你们几点下班", "在吗", "包裹破了，里面的杯子碎了", "怎么联系人工客服", "我要投诉快递员",
     "咨询订单号:88812345678 订单金额:199.00 下单时间:2026-11-01 12:00:00",
+    "地址写错了都不给改，什么服务", "物流信息三天没更新了", "取消订单了钱一直没退", "我要取消订单",
 ]
 
 
@@ -76,7 +84,8 @@ def best(text: str) -> tuple[float, str]:
 
 def test_the_default_file_has_the_topics_a_shop_recognises():
     assert [e.id for e in ENTRIES] == ["seven_day_return", "price_protection", "shipping_insurance", "refund_timing",
-                                       "invoice", "shipping_time", "delivery_time", "exchange", "warranty"]
+                                       "invoice", "shipping_time", "delivery_time", "exchange", "warranty",
+                                       "cancel_order", "change_address", "track_parcel"]
     assert all(e.question and e.answer and e.keywords for e in ENTRIES)
 
 
