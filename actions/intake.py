@@ -192,8 +192,9 @@ class ValidateComplaintForm(FormValidationAction):
         text = latest_text(tracker)
         if requested == "order_number" and MOBILE.search(text):
             dispatcher.utter_message(response="utter_phone_noted")
-        elif requested == "order_number" and question_kind(text) != "order_needed":  # else answered just now
-            dispatcher.utter_message(response="utter_order_number_skipped")
+        elif requested == "order_number":
+            if question_kind(text) != "order_needed":  # else the answer just said so
+                dispatcher.utter_message(response="utter_order_number_skipped")
         elif requested == "issue_type":
             dispatcher.utter_message(response="utter_issue_type_skipped")
         else:

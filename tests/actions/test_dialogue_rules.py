@@ -258,6 +258,7 @@ async def test_asking_whether_the_order_number_is_needed_after_two_asks_is_answe
     dispatcher, events = await validate(form_turn(history, user("需要订单号吗", "dont_know", confidence=0.6)))
     said = texts(dispatcher)
     assert "订单号不是必须的" in said and "订单号先空着" not in said  # one answer, not two saying the same
+    assert responses(dispatcher) == ["utter_answer_order_not_needed"]  # and nothing about the wish
     assert slot_values(events)["order_number"] == "unknown"
 
 
