@@ -40,6 +40,10 @@ def supervised(tmp_path_factory):
     stack.up_log = tmp / "up.log"
     try:
         wait_for(lambda: health(stack).get("status") == "ok", 600, stack, "the stack did not come up")
+        # The supervisor's own view too: a service killed before the supervisor saw it up counts as
+        # a configuration error (everything stops), and the model now loads in seconds.
+        wait_for(lambda: "the assistant is running" in stack.up_log.read_text(encoding="utf-8", errors="replace"),
+                 600, stack, "the supervisor did not see every service up")
         yield stack
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the supervisor stops its children
