@@ -224,3 +224,25 @@ def test_the_csv_export_carries_the_intake(live):
     assert (row["intake"], row["intake_zh"]) == ("incomplete", "信息不全（缺：订单号、诉求）")
     assert row["missing_fields"] == "order_number expectation"
     assert row["customer_deadline"] == "'=明天务必送到"  # a spreadsheet will not run it
+
+
+# -- the same complaint told again ----------------------------------------------------------------------
+
+def test_a_record_opened_again_minutes_later_for_the_same_problem_is_the_same_ticket(live):
+    session = f"s-again-{uuid.uuid4().hex[:6]}"
+    first = live.call("POST", "/api/tickets", json=ticket_body(
+        f"k1-{session}", session_id=session, issue_type="not_as_described", intake="complete",
+        description="标的42码，穿上跟39码差不多")).json()["ticket"]
+    # The customer missed the confirmation (a dropped connection) and tells it again: the assistant
+    # opens a record with a new key — the service answers with the ticket that is already there.
+    again = live.call("POST", "/api/tickets", json=ticket_body(
+        f"k2-{session}", session_id=session, issue_type="not_as_described", intake="collecting",
+        description="标的42码，穿上跟39码差不多"))
+    assert again.status_code in (200, 201) and again.json()["ticket"]["id"] == first["id"]
+    # Another kind of problem in the same chat is a complaint of its own.
+    other = live.call("POST", "/api/tickets", json=ticket_body(
+        f"k3-{session}", session_id=session, issue_type="logistics_delay", intake="collecting",
+        description="另一单快递五天没动了")).json()["ticket"]
+    assert other["id"] != first["id"]
+    tickets = live.call("GET", f"/api/tickets?session_id={session}").json()["tickets"]
+    assert sorted(t["id"] for t in tickets) == sorted([first["id"], other["id"]])

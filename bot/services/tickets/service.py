@@ -42,6 +42,7 @@ class ReasonRequired(ValueError):
 
 
 REASON_EXEMPT = ("system",)  # the service's own closing (a merged duplicate) states its reason as a note
+SAME_COMPLAINT_WINDOW = timedelta(minutes=30)  # a record opened again this soon, of the same kind, is one complaint
 
 
 def _utcnow() -> datetime:
@@ -81,6 +82,9 @@ class TicketService:
         existing = self.store.ticket_by_idempotency_key(new.idempotency_key)
         if existing is not None:
             return existing, False
+        same = self._same_complaint(new, now)
+        if same is not None:
+            return same, False
         ticket, created = self.store.create_ticket(prepare_ticket(self.store, self.settings, new, now),
                                                    self.settings.tz)
         if created:
@@ -90,6 +94,18 @@ class TicketService:
             elif ticket["intake"] != "collecting":  # a record still being collected is announced when filed
                 self._notify("new", ticket)
         return ticket, created
+
+    def _same_complaint(self, new: NewTicket, now: datetime) -> dict | None:
+        """A record opened in a chat whose open ticket of the same kind was created minutes ago is
+        that complaint told again (a customer who missed the confirmation after a dropped
+        connection starts over): their words already reach that ticket, so no second one."""
+        if new.intake != "collecting" or not new.session_id:
+            return None
+        active = self.store.active_ticket_for_session(new.session_id)
+        if active is None or now - active["created_at"] > SAME_COMPLAINT_WINDOW:
+            return None
+        kinds = {active["issue_type"], new.issue_type} - {"other_complaint"}
+        return active if len(kinds) <= 1 else None
 
     def update(self, ticket_id: str, changes: dict[str, Any], actor: str, *, note: str | None = None,
                reason: str | None = None, now: datetime | None = None,
