@@ -164,13 +164,12 @@ def record_turn(tracker: Tracker, values: dict[str, Any]) -> list[EventType]:
     issue_type = values.get("issue_type") or tracker.get_slot("issue_type")
     if not issue_type:
         return []
-    description = values.get("description") or tracker.get_slot("description") or ""
-    fields = {**change, "issue_type": issue_type, "description": description or None,
-              "order_number": change.get("order_number") or _real_order(tracker.get_slot("order_number")),
-              "expectation": change.get("expectation") or tracker.get_slot("expectation"),
+    known = {"order_number": change.get("order_number") or _real_order(tracker.get_slot("order_number")),
+             "expectation": change.get("expectation") or tracker.get_slot("expectation")}
+    fields = {**change, **known, "issue_type": issue_type,
+              "description": values.get("description") or tracker.get_slot("description"),
               "priority": tracker.get_slot("priority"), "risk_flags": tracker.get_slot("risk_flags"),
-              "missing_fields": sorted({"order_number", "expectation"} - {k for k in ("order_number", "expectation")
-                                                                       if change.get(k) or tracker.get_slot(k)})}
+              "missing_fields": sorted(k for k, v in known.items() if not v)}
     ticket = open_record(tracker, {k: v for k, v in fields.items() if v not in (None, "", [])})
     if not ticket or not ticket.get("id"):
         return []

@@ -40,7 +40,6 @@ from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing,
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
 from bot.domain.dialogue import (
-    cancel_is_misread,
     is_cancel_registration,
     is_closing,
     is_handoff_request,
@@ -140,8 +139,8 @@ class ValidateComplaintForm(FormValidationAction):
                   and e.get("value") is not None]
         # The classifier's 'cancel' alone never withdraws a message that tells us something
         # ("我只要退款，东西不用了" answers the wish question); the explicit words always do.
-        cancel = turn == "reply" and typed and (is_cancel_registration(text) and not cancel_is_misread(text) or (
-            not filled and withdraws_complaint(text, intent, confidence)))
+        cancel = turn == "reply" and typed and withdraws_complaint(text, intent, confidence) and (
+            not filled or is_cancel_registration(text))
         if turn == "reply" and typed and intent == "cancel" and not cancel:
             intent = "inform"  # not a withdrawal: the form hears it as an answer
         if handoff or cancel:

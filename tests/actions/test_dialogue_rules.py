@@ -7,7 +7,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asking import ActionAskExpectation, ActionAskOrderNumber
 from actions.general import ActionFallback
-from actions.intake import ValidateComplaintForm
 from tests.support.actions import (
     DOMAIN,
     action,
@@ -20,19 +19,14 @@ from tests.support.actions import (
     tracker,
     user,
 )
+from tests.support.actions import (
+    validate_form as validate,
+)
 
 TAOBAO = "4512345678901234567"
 
 
-@pytest.fixture
-def shop(monkeypatch, tmp_path):
-    settings, _client = set_up_shop(monkeypatch, tmp_path)
-    return settings
 
-
-async def validate(turn):
-    dispatcher = CollectingDispatcher()
-    return dispatcher, await ValidateComplaintForm().run(dispatcher, turn, DOMAIN)
 
 
 async def ask(action_class, events):

@@ -44,15 +44,12 @@ from tests.support.actions import (
     tracker,
     user,
 )
+from tests.support.actions import (
+    validate_form as validate,
+)
 
 TAOBAO = "4512345678901234567"
 
-
-@pytest.fixture
-def shop(monkeypatch, tmp_path):
-    """An always-open shop; its bot service is unreachable (tests that need it start one)."""
-    settings, _client = set_up_shop(monkeypatch, tmp_path)
-    return settings
 
 
 @pytest.fixture
@@ -73,11 +70,6 @@ async def acknowledge(text: str, intent: str, **kwargs) -> tuple[CollectingDispa
     return dispatcher, events
 
 
-async def validate(turn) -> tuple[CollectingDispatcher, list[dict]]:
-    """Runs the form validation exactly as Rasa calls it on the action server."""
-    dispatcher = CollectingDispatcher()
-    events = await ValidateComplaintForm().run(dispatcher, turn, DOMAIN)
-    return dispatcher, events
 
 
 def opening_day(hour: int) -> str:

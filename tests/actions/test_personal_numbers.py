@@ -15,7 +15,6 @@ from tests.support.actions import (
     first_message,
     form_turn,
     in_form,
-    set_up_shop,
     slot,
     slot_values,
     texts,
@@ -27,11 +26,6 @@ ID_NUMBER = "110101199003074514"
 CARD = "6222020200001234562"
 ORDER = "4512345678901234077"
 
-
-@pytest.fixture
-def shop(monkeypatch, tmp_path):
-    settings, _client = set_up_shop(monkeypatch, tmp_path)
-    return settings
 
 
 async def acknowledge(text: str, order_slot: str) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.intake import ActionAcknowledgeComplaint, ValidateComplaintForm
+from actions.intake import ActionAcknowledgeComplaint
 from tests.support.actions import (
     DOMAIN,
     action,
@@ -14,23 +14,14 @@ from tests.support.actions import (
     in_form,
     loop,
     responses,
-    set_up_shop,
     slot,
     slot_values,
     tracker,
     user,
 )
-
-
-@pytest.fixture
-def shop(monkeypatch, tmp_path):
-    settings, _client = set_up_shop(monkeypatch, tmp_path)
-    return settings
-
-
-async def validate(turn):
-    dispatcher = CollectingDispatcher()
-    return dispatcher, await ValidateComplaintForm().run(dispatcher, turn, DOMAIN)
+from tests.support.actions import (
+    validate_form as validate,
+)
 
 
 # The model reads these as dont_know, and the domain's dont_know mapping offers "unknown" (skip).

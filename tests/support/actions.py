@@ -383,3 +383,11 @@ def created_ticket(body: dict[str, Any], number: int = 7, due_text: str = "ä»Šå¤
             "issue_type": body.get("issue_type"), "priority": body.get("priority") or "normal", "status": "new",
             "first_response_due_text": due_text}
     return Reply(201, {"id": ticket_id, "created": True, "first_response_due_text": due_text, "ticket": view})
+
+
+async def validate_form(turn: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    """Runs the complaint form's validation exactly as Rasa calls it on the action server."""
+    from actions.intake import ValidateComplaintForm
+
+    dispatcher = CollectingDispatcher()
+    return dispatcher, await ValidateComplaintForm().run(dispatcher, turn, DOMAIN)
