@@ -27,16 +27,20 @@ class ConversationControl:
         # One conversation's pause and resume reach Rasa in the order they were decided: an agent
         # who claims and at once lets go must not leave the conversation paused because the
         # resume's request overtook the pause's.
-        self._order: dict[str, asyncio.Lock] = {}
+        self._order: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, calls holding or awaiting it
 
     async def _in_order(self, session_id: str, work):
-        lock = self._order.setdefault(session_id, asyncio.Lock())
+        lock, users = self._order.get(session_id, (asyncio.Lock(), 0))
+        self._order[session_id] = (lock, users + 1)
         try:
             async with lock:
                 return await work()
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._order.pop(session_id, None)
+            lock, users = self._order[session_id]
+            if users == 1:
+                del self._order[session_id]
+            else:
+                self._order[session_id] = (lock, users - 1)
 
     async def _tracker_event(self, session_id: str, event: str) -> bool:
         try:
