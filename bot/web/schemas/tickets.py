@@ -136,17 +136,9 @@ class NewTicketBody(Body):
         return min(self.submitted_at.astimezone(now.tzinfo), now)
 
 
-class TicketChange(Body):
-    """`PATCH /api/tickets/{id}`: at least one of these, nothing else."""
+class ChangeBody(Body):
+    """A PATCH body: at least one of the model's fields, and no other."""
 
-    status: Status = field(None, nullable=False)
-    assignee: Optional[AgentName] = field(None, description="an active agent's name; null unassigns",
-                                          messages={"wrong_type": "字段 assignee 必须是客服账号名或 null。"})
-    priority: Priority = field(None, nullable=False)
-    note: Note = field(None, nullable=False, description="internal note, never shown to customers")
-    reason: Reason = field(None, nullable=False, description=(
-        "why the ticket ends (with status resolved/closed); required when no agent has replied yet "
-        "(e.g. 已电话联系顾客并处理完毕); recorded in the audit trail and told to the customer"))
     wording = {"unknown_field": "不能修改字段 {name}，可改：{fields}。",
                "empty_body": "请至少给出一个要修改的字段：{fields}。"}
 
@@ -164,12 +156,25 @@ class TicketChange(Body):
             raise Problem("empty_body")
         return values
 
+
+class TicketChange(ChangeBody):
+    """`PATCH /api/tickets/{id}`: at least one of these, nothing else."""
+
+    status: Status = field(None, nullable=False)
+    assignee: Optional[AgentName] = field(None, description="an active agent's name; null unassigns",
+                                          messages={"wrong_type": "字段 assignee 必须是客服账号名或 null。"})
+    priority: Priority = field(None, nullable=False)
+    note: Note = field(None, nullable=False, description="internal note, never shown to customers")
+    reason: Reason = field(None, nullable=False, description=(
+        "why the ticket ends (with status resolved/closed); required when no agent has replied yet "
+        "(e.g. 已电话联系顾客并处理完毕); recorded in the audit trail and told to the customer"))
+
     def changes(self) -> dict[str, Any]:
         """The given fields other than the note, as the store takes them."""
         return {name: getattr(self, name) for name in ("status", "priority", "assignee") if name in self.__fields_set__}
 
 
-class IntakeChange(Body):
+class IntakeChange(ChangeBody):
     """`PATCH /api/tickets/{id}/intake` (the assistant only): what the intake learnt, at least one
     field, nothing else. Priority is only raised, risk flags are added, the text is appended once."""
 
@@ -189,22 +194,6 @@ class IntakeChange(Body):
     handoff_requested: Flag = field(None, nullable=False)
     append_description: Description = field(
         None, nullable=False, description="the customer's words, added on a new line unless already there")
-    wording = {"unknown_field": "不能修改字段 {name}，可改：{fields}。",
-               "empty_body": "请至少给出一个要修改的字段：{fields}。"}
-
-    class Config:
-        extra = "forbid"
-
-        @staticmethod
-        def schema_extra(schema: dict[str, Any], model) -> None:
-            tidy_schema(schema, model)
-            schema["minProperties"] = 1
-
-    @root_validator(pre=True)
-    def _something(cls, values: dict[str, Any]) -> dict[str, Any]:
-        if not values:
-            raise Problem("empty_body")
-        return values
 
     def update(self) -> IntakeUpdate:
         given = self.__fields_set__
