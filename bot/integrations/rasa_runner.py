@@ -142,11 +142,14 @@ def install_speedups() -> None:
 
 
 def with_auth_token(args: list[str], env: Mapping[str, str]) -> list[str]:
-    """`rasa run …` arguments plus `--auth-token` from RASA_AUTH_TOKEN, unless one is given."""
+    """`rasa run …` arguments plus `--auth-token` from RASA_AUTH_TOKEN, unless one is given.
+
+    The token is joined to its option with "=": a generated token may start with "-", and argparse
+    would take a separate "-abc…" for an option and refuse to start Rasa."""
     token = env.get("RASA_AUTH_TOKEN", "").strip()
     if not args or args[0] != "run" or not token or any(a.startswith("--auth-token") for a in args):
         return list(args)
-    return [*args, "--auth-token", token]
+    return [*args, f"--auth-token={token}"]
 
 
 def main() -> None:

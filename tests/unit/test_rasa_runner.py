@@ -118,10 +118,15 @@ def test_the_api_token_comes_from_the_environment_not_the_command_line():
     from tests.unit.test_config import NO_FILE
 
     args = ["run", "--model", "m.tar.gz", "--enable-api"]
-    assert with_auth_token(args, {"RASA_AUTH_TOKEN": "t0ken-from-env"}) == [*args, "--auth-token", "t0ken-from-env"]
+    assert with_auth_token(args, {"RASA_AUTH_TOKEN": "t0ken-from-env"}) == [*args, "--auth-token=t0ken-from-env"]
     assert with_auth_token(args, {}) == args
     assert with_auth_token([*args, "--auth-token=given"], {"RASA_AUTH_TOKEN": "x"}) == [*args, "--auth-token=given"]
     assert with_auth_token(["train"], {"RASA_AUTH_TOKEN": "x"}) == ["train"]
+    # secrets.token_urlsafe starts with "-" one time in 64: Rasa's own parser must still read it.
+    from rasa.__main__ import create_argument_parser
+
+    parsed = create_argument_parser().parse_args(with_auth_token(args, {"RASA_AUTH_TOKEN": "-dash-first_token"}))
+    assert parsed.auth_token == "-dash-first_token"
     settings = load_settings({"RASA_AUTH_TOKEN": "rasa-secret-0123456789", "IDENTITY_SECRET": "id-0123456789abcdef",
                               "ACTION_SERVER_TOKEN": "act-0123456789abcdef"}, env_file=NO_FILE)
     for service in services(settings):
