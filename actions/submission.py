@@ -28,9 +28,12 @@ def _order_promise_text(priority: str) -> str:
 
 def given_order_number(tracker: Tracker) -> str | None:
     """The order number slot, unless empty, unknown, or an ID / bank card that slipped in through
-    the NLU's order-number regex outside the form's validation (a hand-off before any question)."""
+    the NLU's order-number regex outside the form's validation (a hand-off before any question).
+    A card-shaped number the form accepted as the order number (it has a status) stays: the
+    read-back must name what the ticket files."""
     order = tracker.get_slot("order_number")
-    if not order or order == UNKNOWN or is_personal_number(str(order)):
+    accepted = tracker.get_slot("order_number_status") in ("given", "verified")
+    if not order or order == UNKNOWN or is_personal_number(str(order), ordered=accepted):
         return None
     return order
 

@@ -78,6 +78,17 @@ async def test_a_card_shaped_number_given_as_the_order_number_is_accepted(shop):
         {"order_number": CARD, "order_number_status": "given"}
 
 
+async def test_a_card_shaped_order_number_the_form_accepted_is_read_back_and_filed(shop):
+    """A 19-digit order number given after the number was first skipped: the form accepts it, so
+    the read-back and the ticket both name it (the read-back once said "暂未提供")."""
+    events = in_form(filled={"order_number": CARD, "order_number_status": "given", "expectation": "expedite",
+                             "issue_type": "logistics_delay", "description": "一直是运输中"}, requested="confirm")
+    dispatcher = CollectingDispatcher()
+    await ActionAskConfirm().run(dispatcher, tracker(events), DOMAIN)
+    assert f"订单号：{CARD}" in texts(dispatcher) and "暂未提供" not in texts(dispatcher)
+    assert ticket_payload(tracker(events))["order_number"] == CARD
+
+
 async def test_the_read_back_masks_personal_data_and_never_cuts_a_number(shop):
     for padding in range(0, 40):
         description = "丢件了" + "啊" * padding + f"，联系我 +86 138 1234 5678 或者身份证 {ID_NUMBER} 核对"
