@@ -17,6 +17,7 @@ from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, latest_intent, latest_text, settings, template_safe
 from bot.domain.dialogue import MAX_NOT_UNDERSTOOD, question_kind, restated
 from bot.domain.faq import match_faq
+from bot.domain.questions import question_reply
 
 NOT_UNDERSTOOD = ("utter_default",)
 
@@ -57,7 +58,15 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     elif kind == "progress" and ticket_id and tracker.get_slot("intake_ticket"):
         dispatcher.utter_message(response="utter_answer_progress_collecting", ticket_id=ticket_id, due=due)
     elif ticket_id:
-        dispatcher.utter_message(response="utter_answer_when", ticket_id=ticket_id, due=due)
+        reply, subject = question_reply(text)
+        if reply == "nudge":
+            dispatcher.utter_message(response="utter_answer_nudge")
+        elif reply == "timing":
+            dispatcher.utter_message(response="utter_answer_timing", subject=subject, ticket_id=ticket_id, due=due)
+        elif reply in ("contact", "request", "grievance"):
+            dispatcher.utter_message(response=f"utter_answer_{reply}", ticket_id=ticket_id, due=due)
+        else:
+            dispatcher.utter_message(response="utter_answer_when", ticket_id=ticket_id, due=due)
     else:
         dispatcher.utter_message(response="utter_answer_human_needed", due=due)
     return True

@@ -2,6 +2,8 @@
 corrections in free words, answers before questions, "没理解" at most once."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -168,13 +170,24 @@ async def test_a_policy_question_mid_form_gets_the_faq_answer(shop):
     assert "原路退回" in texts(dispatcher)
 
 
-async def test_when_question_gets_the_promised_time_and_the_ticket_number(shop):
+@pytest.mark.parametrize("text, intent, reply, words", [
+    ("什么时候给结果", "ask_progress", "utter_answer_timing", "具体的处理结果时间我这边给不了准话"),
+    ("换新的那个啥时候能换好", "ask_policy", "utter_answer_timing", "具体的换货时间"),
+    ("客服多久能联系我", "ask_progress", "utter_answer_contact", "客服会在今天 15:40 前联系您"),
+    ("能不能先帮我加急处理", "ask_policy", "utter_answer_request", "能不能办、怎么办要客服核实后答复您"),
+    ("卖这种东西你们不觉得坑人吗", "complain_other", "utter_answer_grievance", "您的心情我理解"),
+    ("？？", "nlu_fallback", "utter_answer_nudge", "我在的")])
+async def test_a_question_back_gets_a_reply_to_what_it_asks_with_the_ticket_and_time(shop, text, intent, reply, words):
     history = in_form(requested="order_number", filled={"asked": {"order_number": 1},
                                                         "intake_ticket": "TK-20261123-0007",
                                                         "promised_due": "今天 15:40 前"})
-    dispatcher, _events = await validate(form_turn(history, user("什么时候给结果", "ask_progress")))
+    dispatcher, _events = await validate(form_turn(history, user(text, intent)))
 
-    assert texts(dispatcher) == "已记录，客服会在今天 15:40 前回复您（工单 TK-20261123-0007）。"
+    assert responses(dispatcher)[0] == reply, texts(dispatcher)
+    assert words in texts(dispatcher)
+    if reply != "utter_answer_nudge":
+        assert "TK-20261123-0007" in texts(dispatcher) and "今天 15:40 前" in texts(dispatcher)
+    assert not re.search(r"一定|保证|肯定能|马上就", texts(dispatcher))  # nothing promised
 
 
 async def test_do_you_need_the_order_number_is_answered(shop):
