@@ -210,6 +210,28 @@ def test_handoff_with_nobody_online_gives_a_ticket_and_the_callback_time(live, r
     assert say(live, "s-nobody", "好吧").json()["mode"] == "bot"
 
 
+def test_nobody_online_is_said_once_when_the_complaint_record_becomes_a_handoff(live, rasa):
+    """The record opened with the first message is marked a hand-off later; what the customer adds
+    while waiting updates it again, and must not repeat "nobody is online" after every message."""
+    session = "s-nobody-once"
+    record = open_ticket_for(live, session)
+    with live.store.engine.begin() as conn:  # opened a couple of minutes before the hand-off
+        conn.exec_driver_sql("UPDATE tickets SET created_at = ? WHERE id = ?",
+                             ((datetime.now(timezone.utc) - timedelta(minutes=2)).replace(tzinfo=None), record["id"]))
+
+    def assistant(text: str, _sender: str) -> list[dict]:
+        change = {"handoff_requested": True} if text == "找个人工" else {"append_description": text}
+        assert live.call("PATCH", f"/api/tickets/{record['id']}/intake", json=change).status_code == 200
+        return [{"text": f"收到：{text}"}]
+
+    rasa.on_message = assistant
+    first = say(live, session, "找个人工").json()
+    assert "没有人在线" in first["replies"][-1]["text"]
+    for text in ("订单号 4512345678901234567", "不对 我要换货不要退款"):
+        later = say(live, session, text).json()
+        assert [r["text"] for r in later["replies"]] == [f"收到：{text}"]
+
+
 def test_handoff_off_hours_is_not_queued(tmp_path, rasa):
     local_hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
     closed_now = f"daily {(local_hour + 12) % 24:02d}:00-{(local_hour + 12) % 24:02d}:30"

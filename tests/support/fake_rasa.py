@@ -24,6 +24,8 @@ class FakeRasa:
         self.mode = "ok"
         self.delay = 3.0
         self.live: LiveApp | None = None
+        # (text, sender) -> replies: a test's own stand-in for the assistant's actions, when set
+        self.on_message = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -70,6 +72,8 @@ class FakeRasa:
 
     def answer(self, body: dict) -> list[dict]:
         text, session = body["message"], body["sender"]
+        if self.on_message is not None:
+            return self.on_message(text, session)
         if text == "转人工" and self.live is not None:
             created = self.live.call("POST", "/api/tickets", json=ticket_body(
                 f"handoff-{session}", session_id=session, handoff_requested=True, description="顾客要求转人工",

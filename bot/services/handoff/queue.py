@@ -116,7 +116,7 @@ class LiveQueue:
         that nobody is online. Returns the extra replies to send."""
         fresh = [t for t in self.ctx.store.tickets_for_customer(session_id=session_id, limit=20)
                  if t["handoff_requested"] and t["status"] == "new" and not t["assignee"]
-                 and (t["created_at"] >= since - FRESH_HANDOFF or _changed_since(t, since))
+                 and (t["created_at"] >= since - FRESH_HANDOFF or self._marked_handoff_since(t, since))
                  and t["id"] not in self.tickets]
         if not fresh:
             return []
@@ -133,6 +133,17 @@ class LiveQueue:
             return []
         return [{"text": wording.queue_joined(spot.position - 1, spot.wait_minutes),
                  "custom": {"queue": spot.as_dict()}}]
+
+    def _marked_handoff_since(self, ticket: dict, since: datetime) -> bool:
+        """A ticket opened earlier (the complaint is recorded from its first message, issue 11) that
+        the assistant marked as a hand-off during this very answer. Any later change (each message
+        the customer adds while waiting) is not a new hand-off: "nobody is online" is said once."""
+        updated = ticket.get("updated_at")
+        if not updated or updated < since:
+            return False
+        return any(event["at"] >= since and "handoff_requested" in ((event.get("details") or {}).get("fields") or {})
+                   for event in self.ctx.store.list_events(ticket["id"])
+                   if event["action"] == "intake_updated")
 
     def reminder(self, session_id: str, spot: QueueSpot) -> list[dict]:
         """A short "still number N" for a queued customer who writes again (once a minute at most)."""
@@ -152,8 +163,3 @@ class LiveQueue:
         return [{"text": wording.queue_unstaffed(ticket["id"], due)}]
 
 
-def _changed_since(ticket: dict, since: datetime) -> bool:
-    """A ticket opened earlier (the complaint is recorded from its first message, issue 11) that the
-    assistant marked as a hand-off during this very answer."""
-    updated = ticket.get("updated_at")
-    return bool(updated) and updated >= since
