@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
-from actions.common import latest_text, settings, signed_customer, template_safe
+from actions.common import latest_intent, latest_text, settings, signed_customer, template_safe
 from actions.submission import file_record, reset_form_slots, ticket_payload
+from bot.domain.dialogue import wants_a_person
 from bot.domain.promises import contact_promise
 from bot.domain.rating import rating_from
 from bot.domain.taxonomy import ACTIVE_STATUSES, ISSUE_TYPES, STATUSES, TICKET_ID_IN_TEXT
@@ -26,6 +27,11 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent, confidence = latest_intent(tracker)
+        if intent == "request_human" and not wants_a_person(latest_text(tracker), intent, confidence):
+            # An unsure reading ("你们客服呢", "好 等下我找找"): ask, one tap away, instead of handing over.
+            dispatcher.utter_message(response="utter_ask_handoff")
+            return []
         existing = tracker.get_slot("ticket_id") or ""
         if existing.startswith("TK-") and tracker.active_loop_name is None:
             # The complaint is already with the agents: point to it instead of opening a second one.

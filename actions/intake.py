@@ -42,9 +42,9 @@ from actions.common import latest_intent, latest_text, settings
 from bot.domain.dialogue import (
     is_cancel_registration,
     is_closing,
-    is_handoff_request,
     issue_type_correction,
     question_kind,
+    wants_a_person,
     wish_change_allowed,
     withdraws_complaint,
 )
@@ -133,7 +133,9 @@ class ValidateComplaintForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         turn = turn_kind(tracker)
         typed = bool(text) and not text.startswith("/")
-        handoff = turn == "reply" and (intent == "request_human" or (typed and is_handoff_request(text)))
+        handoff = turn == "reply" and wants_a_person(text, intent, confidence)
+        if turn == "reply" and intent == "request_human" and not handoff:
+            intent = "inform"  # an unsure reading ("好 等下我找找"): the form hears it as an answer
         events = await super().run(dispatcher, tracker, domain)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
                   and e.get("value") is not None]

@@ -93,6 +93,18 @@ def is_handoff_request(text: str | None) -> bool:
     return not is_button(text) and bool(_HANDOFF.search(_flat(text)))
 
 
+# How sure the classifier must be that a message without 人工/真人/领导 asks for a person: a hand-off
+# changes who answers, so "好 等下我找找" (read as request_human at 0.31) must not start one.
+HANDOFF_CONFIDENCE = 0.6
+
+
+def wants_a_person(text: str | None, intent: str | None, confidence: float) -> bool:
+    """The 转人工 button, the words (is_handoff_request), or a sure request_human reading."""
+    if is_handoff_request(text):
+        return True
+    return intent == "request_human" and (is_button(text) or confidence >= HANDOFF_CONFIDENCE)
+
+
 def is_question(text: str | None) -> bool:
     flat = _flat(text)
     if not flat or is_button(flat):

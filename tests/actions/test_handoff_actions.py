@@ -348,3 +348,30 @@ async def test_handoff_off_hours_after_a_submitted_complaint_says_when_people_ar
     text = texts(dispatcher)
     assert f"您的工单 {TICKET} 已经在客服那里了" in text
     assert f"客服{opening_day(opening_hour)}" in text and f"{opening_hour:02d}:00上班后会第一时间联系您" in text
+
+
+# -- an unsure reading is not a hand-off ---------------------------------------------------------------
+
+async def test_an_unsure_request_human_reading_asks_instead_of_handing_over(monkeypatch, tmp_path):
+    with LocalServer(lambda request: created_ticket(request.body)) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        dispatcher = CollectingDispatcher()
+        events = await ActionHandoff().run(dispatcher, tracker([user("你们客服呢", "request_human", 0.37)]), DOMAIN)
+        assert service.requests_to("/api/tickets") == [] and events == []
+        assert responses(dispatcher) == ["utter_ask_handoff"] and "转人工" in texts(dispatcher)
+
+        sure = CollectingDispatcher()
+        await ActionHandoff().run(sure, tracker([user("我要跟客服说话", "request_human", 0.93)]), DOMAIN)
+        assert len(service.requests_to("/api/tickets")) == 1 and "utter_ask_handoff" not in responses(sure)
+
+
+async def test_hold_on_read_as_request_human_mid_form_is_an_answer_not_a_handoff(shop):
+    from actions.intake import ValidateComplaintForm
+    from tests.support.actions import form_turn
+
+    history = in_form("保温杯不保温", "complain_product_quality", requested="order_number",
+                      filled={"asked": {"order_number": 1}})
+    events = await ValidateComplaintForm().run(CollectingDispatcher(), form_turn(
+        history, user("好 等下我找找", "request_human", 0.31)), DOMAIN)
+    # The form takes the message as its reply (not rejected for the hand-off rule, no follow-up).
+    assert "asked" in slot_values(events) and not any(e.get("event") == "followup" for e in events)

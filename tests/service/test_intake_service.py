@@ -101,3 +101,25 @@ def test_a_message_and_a_field_written_at_the_same_moment_both_stay(store, setti
     assert now["description"] == "快递五天没到\n真的很急，X号的飞机" and now["expectation"] == "expedite"
     assert now["risk_flags"] == ["anger", "time_pressure"] and now["customer_deadline"] == "X号的飞机"
     assert len([e for e in store.list_events(ticket["id"]) if e["action"] == "intake_updated"]) == 2
+
+
+def test_a_wish_stated_in_a_message_counts_once_the_intake_is_filed(store, settings):
+    """"不对 我要换货不要退款" after a hand-off changes the ticket's wish; while the dialogue is still
+    collecting it does not (the form decides), and a question states no wish."""
+    from bot.services.tickets.intake import message_update
+
+    service = TicketService(store, settings)
+    ticket = collecting(service, "wish")
+    patterns = settings.order_number_patterns
+    service.update_intake(ticket["id"], message_update("还是退款吧", patterns), "customer", now=MONDAY_10)
+    assert store.get_ticket(ticket["id"])["expectation"] is None
+    service.update_intake(ticket["id"], IntakeUpdate(intake="incomplete", handoff_requested=True), "bot",
+                          now=MONDAY_10 + timedelta(minutes=1))
+    service.update_intake(ticket["id"], message_update("能不能换货", patterns), "customer",
+                          now=MONDAY_10 + timedelta(minutes=2))
+    assert store.get_ticket(ticket["id"])["expectation"] is None
+    service.update_intake(ticket["id"], message_update("不对 我要换货不要退款 样子我挺喜欢的", patterns), "customer",
+                          now=MONDAY_10 + timedelta(minutes=3))
+    after = store.get_ticket(ticket["id"])
+    assert after["expectation"] == "exchange" and "expectation" not in after["missing_fields"]
+    assert after["description"].endswith("不对 我要换货不要退款 样子我挺喜欢的")

@@ -47,3 +47,13 @@ def test_question_kinds(text, expected):
 def test_a_question_never_changes_the_wish():
     assert not wish_change_allowed("新东西就只能维修?")
     assert wish_change_allowed("我要换货不要退款")
+
+
+@pytest.mark.parametrize("text, intent, confidence, expected", [
+    ("/request_human", "request_human", 1.0, True), ("转人工", "inform", 0.4, True),
+    ("我要跟客服说话", "request_human", 0.93, True), ("好 等下我找找", "request_human", 0.31, False),
+    ("你们客服呢", "request_human", 0.37, False), ("快递三天没动了", "complain_logistics_delay", 0.9, False)])
+def test_only_the_words_the_button_or_a_sure_reading_ask_for_a_person(text, intent, confidence, expected):
+    from bot.domain.dialogue import wants_a_person
+
+    assert wants_a_person(text, intent, confidence) is expected

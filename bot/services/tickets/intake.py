@@ -14,6 +14,8 @@ ticket's lock (bot.store.intake.change_intake) and announced by the ticket servi
   ticket already says unless it is there.
 - `intake`: complete clears `missing_fields`; otherwise they are the given ones, or computed from
   the ticket (bot.domain.intake.missing_fields_of) whenever a field changes.
+- `expectation_found` (a wish a message states) replaces the wish only once the intake is filed
+  or handed off: while it is collecting, the dialogue decides.
 - Wish or type changes recompute whether the case is complex and its resolution due time.
 """
 from __future__ import annotations
@@ -25,12 +27,13 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.deadlines import find_customer_deadline
+from bot.domain.dialogue import wish_change_allowed
 from bot.domain.intake import appended_description, missing_fields_of, ordered_missing
 from bot.domain.orders import find_order_number, strip_order_card
 from bot.domain.privacy import mask_personal_data
 from bot.domain.promises import sla_policy
 from bot.domain.sla import DueTimes, compute_due_times, is_complex
-from bot.domain.taxonomy import category_of
+from bot.domain.taxonomy import category_of, normalise_expectation
 from bot.domain.triage import HIGH_FLAGS, URGENT_FLAGS, max_priority, triage
 from bot.services.tickets.new import RISK_FLAGS, find_phone
 
@@ -51,6 +54,7 @@ class IntakeUpdate:
     customer_deadline: Any = _UNSET  # the dialogue's value; None clears it
     deadline_found: str | None = None  # read from a message: added to what is there
     order_number_found: str | None = None  # read from a message: taken only when the ticket has none
+    expectation_found: str | None = None  # a wish stated in a message: taken once the intake is filed
     priority: str | None = None
     risk_flags: list[str] = field(default_factory=list)
     triage_reasons: list[str] = field(default_factory=list)
@@ -101,6 +105,10 @@ def decide_intake(before: dict, change: IntakeUpdate, settings: Settings, now: d
         _set(values, fields, before, "order_number_status", "given")
     if change.expectation:
         _set(values, fields, before, "expectation", change.expectation)
+    elif change.expectation_found and before["intake"] != "collecting":
+        # While the intake runs the dialogue decides the wish; after a hand-off or the filing,
+        # "不对 我要换货不要退款" is the customer's word on it.
+        _set(values, fields, before, "expectation", change.expectation_found)
     if change.sets_deadline:
         deadline = (change.customer_deadline or "").strip()[:MAX_DEADLINE_CHARS] or None
         _set(values, fields, before, "customer_deadline", deadline)
@@ -168,12 +176,14 @@ def decide_intake(before: dict, change: IntakeUpdate, settings: Settings, now: d
 def message_update(text: str, order_patterns: tuple[str, ...]) -> IntakeUpdate:
     """What one customer message adds to its ticket: the words themselves, what triage reads in
     them (a pasted order card's fields left out), a deadline, and an order number for a ticket
-    without one."""
+    without one, and a wish it states (not asks: "能不能换货" states nothing)."""
     words = strip_order_card(text)
     found = triage(words)
+    wish = normalise_expectation(words) if wish_change_allowed(words) else None
     return IntakeUpdate(append_description=text, priority=found.priority, risk_flags=list(found.risk_flags),
                         triage_reasons=list(found.reasons), deadline_found=find_customer_deadline(words),
-                        order_number_found=find_order_number(text, order_patterns), reason="message")
+                        order_number_found=find_order_number(text, order_patterns), expectation_found=wish,
+                        reason="message")
 
 
 def _due_times(settings: Settings, start: datetime, priority: str, complex_case: bool) -> DueTimes | None:
