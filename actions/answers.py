@@ -63,8 +63,12 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
             dispatcher.utter_message(response="utter_answer_nudge")
         elif reply == "timing":
             dispatcher.utter_message(response="utter_answer_timing", subject=subject, ticket_id=ticket_id, due=due)
-        elif reply in ("contact", "request", "grievance"):
-            dispatcher.utter_message(response=f"utter_answer_{reply}", ticket_id=ticket_id, due=due)
+        elif reply == "contact":
+            dispatcher.utter_message(response="utter_answer_contact", ticket_id=ticket_id, due=due)
+        elif reply == "request":
+            dispatcher.utter_message(response="utter_answer_request", ticket_id=ticket_id, due=due)
+        elif reply == "grievance":
+            dispatcher.utter_message(response="utter_answer_grievance", ticket_id=ticket_id, due=due)
         else:
             dispatcher.utter_message(response="utter_answer_when", ticket_id=ticket_id, due=due)
     else:

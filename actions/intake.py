@@ -119,6 +119,14 @@ def turn_kind(tracker: Tracker) -> str:
     return "reply"
 
 
+def _answers_order_number(tracker: Tracker) -> bool:
+    """The message answers "which order?": asked just now, or a number sent at the read-back
+    that said the order number was not given yet."""
+    requested = tracker.get_slot("requested_slot")
+    return requested == "order_number" or (
+        requested == "confirm" and _previous_value(tracker, "order_number") in (None, UNKNOWN))
+
+
 class ValidateComplaintForm(FormValidationAction):
     def name(self) -> str:
         return "validate_complaint_form"
@@ -210,7 +218,7 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
         text = latest_text(tracker)
-        answering = tracker.get_slot("requested_slot") == "order_number"
+        answering = _answers_order_number(tracker)
         found = find_order_numbers(text, settings().order_number_patterns, answering=answering)
         if found:
             return {"order_number": found[-1]}
@@ -278,7 +286,8 @@ class ValidateComplaintForm(FormValidationAction):
                     "missing_fields": sorted(set(missing(tracker)) | {"order_number"})}
         patterns = settings().order_number_patterns
         asked_now = tracker.get_slot("requested_slot") == "order_number"
-        said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns, answering=asked_now)
+        said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns,
+                                  answering=_answers_order_number(tracker))
         # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message;
         # an ID number never, a bank card only when given as the order number (bot.domain.orders).
         if is_personal_number(value, ordered=value in said):
@@ -295,9 +304,13 @@ class ValidateComplaintForm(FormValidationAction):
                         dispatcher.utter_message(response="utter_order_number_not_found", order_number=value)
                     return {"order_number": None}
                 status = "verified" if result == OrderLookup.FOUND else "given"
-            changed = _previous_value(tracker, "order_number") not in (None, value, UNKNOWN)
+            previous = _previous_value(tracker, "order_number")
+            changed = previous not in (None, value, UNKNOWN)
             if changed and tracker.get_slot("requested_slot") != "order_number":
                 dispatcher.utter_message(response="utter_order_number_corrected", order_number=value)
+            elif previous in (None, UNKNOWN) and tracker.get_slot("requested_slot") == "confirm":
+                # The read-back said "暂未提供" and the customer sent it: say it is on the record now.
+                dispatcher.utter_message(response="utter_order_number_added", order_number=value)
             return {"order_number": value, "order_number_status": status, **_found(tracker, "order_number")}
         # Not an order number: the next ask explains where to find it and that it can be skipped.
         return {"order_number": None}

@@ -60,11 +60,24 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"(?<![\d\-])(?:{alternatives})(?!\d)")
 
 
+# A long number typed in groups for reading ("4490 0138 2746 5510 982"): three or more groups of
+# 2–6 digits, single spaces between, 12–30 digits in all. Shorter runs (a phone "138 1234 5678",
+# dates, amounts) stay as typed.
+_DIGIT_GROUPS = re.compile(r"(?<![\d\-])\d{3,6}(?: \d{2,6}){2,}(?![\d\-])")
+
+
+def _joined_digit_groups(text: str) -> str:
+    def join(match: re.Match[str]) -> str:
+        digits = match.group(0).replace(" ", "")
+        return digits if 12 <= len(digits) <= 30 else match.group(0)
+    return _DIGIT_GROUPS.sub(join, text)
+
+
 def find_order_numbers(text: str, patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS, *,
                        answering: bool = False) -> list[str]:
     """All order numbers in `text`, in order of appearance (ASCII digits), without phone numbers,
     ID numbers and bank cards. `answering`: the text answers the question for the order number."""
-    text = ascii_digits(text or "")
+    text = _joined_digit_groups(ascii_digits(text or ""))
     found: list[tuple[int, int, str]] = []
     for match in _compiled(tuple(patterns)).finditer(text):
         value, before = match.group(0), text[: match.start()]

@@ -52,6 +52,8 @@ _LANDLINE = re.compile(
 _ID = re.compile(
     r"(?<!\d)(?P<region>[1-9]\d{5})(?P<year>(?:19|20)\d{2})(?P<month>\d{2})(?P<day>\d{2})"
     r"(?P<seq>\d{3})(?P<check>[\dXx])(?![\dXx])")
+# An 18-character ID typed in groups ("110101 19900307 4514", "1101-0119-9003-0745-14").
+_ID_SPACED = re.compile(r"(?<![\dXx\-])\d(?:[ \-]?\d){16}[ \-]?[\dXx](?![\dXx\-])")
 _ID15 = re.compile(r"(?<![\d\-])(?P<region>[1-9]\d{5})(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})\d{3}(?![\dXx])")
 _CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){15,18}(?![\d\-])")
 _CARD_PREFIX = re.compile(r"^(?:62|4|5[1-5]|2[2-7]|35)")
@@ -166,7 +168,20 @@ def mask_id_numbers(text: str) -> str:
             return whole
         return f"{whole[:6]}{'*' * 6}{whole[-3:]}"
 
-    return _ID15.sub(replace15, _ID.sub(replace, text))
+    def replace_spaced(match: re.Match) -> str:
+        whole = match.group(0)
+        if not re.search(r"[ \-]", whole) or not is_resident_id(re.sub(r"[ \-]", "", whole)):
+            return whole
+        out, seen = [], 0
+        for ch in whole:  # first 6 and last 4 characters kept, separators kept
+            if ch in " -":
+                out.append(ch)
+                continue
+            seen += 1
+            out.append(ch if seen <= 6 or seen > 14 else "*")
+        return "".join(out)
+
+    return _ID15.sub(replace15, _ID_SPACED.sub(replace_spaced, _ID.sub(replace, text)))
 
 
 def mask_bank_cards(text: str) -> str:

@@ -89,6 +89,22 @@ async def test_a_card_shaped_order_number_the_form_accepted_is_read_back_and_fil
     assert ticket_payload(tracker(events))["order_number"] == CARD
 
 
+async def test_an_order_number_sent_in_groups_at_the_read_back_is_taken(shop):
+    """The read-back said "订单号：暂未提供"; the customer pastes the number in groups. It is
+    extracted, accepted (it answers the read-back) and confirmed back in one line."""
+    from tests.support.actions import validate_form
+
+    history = in_form(filled={"order_number": "unknown", "order_number_status": "unknown", "expectation": "refund",
+                              "asked": {"order_number": 2, "confirm": 1}}, requested="confirm")
+    grouped = "6222 0202 0000 1234 562"  # card-shaped too: given here as the order number
+    turn = form_turn(history, user(grouped, "inform"))
+    extracted = await ValidateComplaintForm().extract_order_number(CollectingDispatcher(), turn, DOMAIN)
+    assert extracted == {"order_number": CARD}
+    dispatcher, events = await validate_form(form_turn(history, user(grouped, "inform"), extracted))
+    assert slot_values(events)["order_number"] == CARD and slot_values(events)["order_number_status"] == "given"
+    assert f"订单号 {CARD} 已经补上了" in texts(dispatcher)
+
+
 async def test_the_read_back_masks_personal_data_and_never_cuts_a_number(shop):
     for padding in range(0, 40):
         description = "丢件了" + "啊" * padding + f"，联系我 +86 138 1234 5678 或者身份证 {ID_NUMBER} 核对"

@@ -103,3 +103,11 @@ def test_no_real_order_number_in_the_nlu_data_is_refused():
     assert len(pairs) > 300
     refused = [(text, number) for text, number in pairs if number not in find_order_numbers(text)]
     assert refused == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("4490 0138 2746 5510 982", ["4490013827465510982"]),  # pasted in groups for reading
+    ("订单号 4512 3456 7890 1234 567 麻烦看下", ["4512345678901234567"]),
+    ("电话 138 1234 5678", []), ("2026 11 30 买的", []), ("1101 0119 9003 0745 14", [])])  # an ID stays out
+def test_a_number_typed_in_groups_is_read_whole(text, expected):
+    assert find_order_numbers(text, answering=True) == expected

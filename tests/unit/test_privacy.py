@@ -215,3 +215,11 @@ def test_a_cut_summary_is_masked_whole():
     for limit in range(10, 40):
         short = shorten(mask_personal_data(text), limit)
         assert "1234" not in short and ("138" not in short or "+86 138****5678" in short), short
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("身份证 110101 19900307 4514", "身份证 110101 ******** 4514"),
+    ("1101-0119-9003-0745-14", "1101-01**-****-**45-14"),
+    ("订单 4490 0138 2746 5510 982", "订单 4490 0138 2746 5510 982")])  # not an ID: left as typed
+def test_an_id_typed_in_groups_is_masked(text, expected):
+    assert mask_personal_data(text) == expected
