@@ -42,6 +42,7 @@ from actions.common import latest_intent, latest_text, settings
 from bot.domain.dialogue import (
     is_cancel_registration,
     is_closing,
+    is_question,
     issue_type_correction,
     question_kind,
     wants_a_person,
@@ -354,8 +355,12 @@ class ValidateComplaintForm(FormValidationAction):
         if from_text and from_text != value:
             value = from_text
         previous = _previous_value(tracker, "expectation")
+        # A wish on record is changed only by a stated one; a skipped or vague one ("other") is
+        # filled by any wish the customer names later ("道歉" at the read-back), unless asked.
+        held = previous not in (None, GIVEN_UP["expectation"])
         if previous and value != previous and not button and (
-                not wish_change_allowed(said) or (issue_type_correction(said) and not _ABOUT_THE_WISH.search(said))):
+                (not wish_change_allowed(said) if held else is_question(said))
+                or (issue_type_correction(said) and not _ABOUT_THE_WISH.search(said))):
             # A question ("新东西就只能维修?") or a corrected problem never changes the wish.
             return {"expectation": previous}
         if value is None:

@@ -151,6 +151,19 @@ async def test_a_question_about_the_wish_does_not_change_it(shop):
     assert slot_values(events)["expectation"] == "exchange"
 
 
+async def test_a_skipped_wish_is_filled_by_a_wish_named_at_the_read_back(shop):
+    history = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
+                                                   "expectation": "other"})
+    _dispatcher, events = await validate(form_turn(history, user("道歉", "inform"), {"expectation": "explanation"}))
+    assert slot_values(events)["expectation"] == "explanation"
+    # …but a wish on record is not replaced by one merely named, nor by a question.
+    held = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
+                                                "expectation": "refund"})
+    for text in ("道歉", "能换货吗"):
+        _dispatcher, events = await validate(form_turn(held, user(text, "inform"), {"expectation": "explanation"}))
+        assert slot_values(events)["expectation"] == "refund", text
+
+
 async def test_an_explicit_wish_change_is_taken(shop):
     history = in_form(requested="confirm", filled={"order_number": TAOBAO, "order_number_status": "given",
                                                    "expectation": "refund"})

@@ -104,8 +104,9 @@ def test_a_message_and_a_field_written_at_the_same_moment_both_stay(store, setti
 
 
 def test_a_wish_stated_in_a_message_counts_once_the_intake_is_filed(store, settings):
-    """"不对 我要换货不要退款" after a hand-off changes the ticket's wish; while the dialogue is still
-    collecting it does not (the form decides), and a question states no wish."""
+    """After a hand-off a wish the customer names fills the ticket's empty one ("要她道歉") and a
+    stated one replaces it ("不对 我要换货不要退款"); while the dialogue is still collecting nothing
+    changes (the form decides), and a question names no wish."""
     from bot.services.tickets.intake import message_update
 
     service = TicketService(store, settings)
@@ -118,8 +119,15 @@ def test_a_wish_stated_in_a_message_counts_once_the_intake_is_filed(store, setti
     service.update_intake(ticket["id"], message_update("能不能换货", patterns), "customer",
                           now=MONDAY_10 + timedelta(minutes=2))
     assert store.get_ticket(ticket["id"])["expectation"] is None
-    service.update_intake(ticket["id"], message_update("不对 我要换货不要退款 样子我挺喜欢的", patterns), "customer",
+    # A wish merely named fills one not given, but does not replace one on record.
+    service.update_intake(ticket["id"], message_update("要她道歉", patterns), "customer",
                           now=MONDAY_10 + timedelta(minutes=3))
+    assert store.get_ticket(ticket["id"])["expectation"] == "explanation"
+    service.update_intake(ticket["id"], message_update("换货", patterns), "customer",
+                          now=MONDAY_10 + timedelta(minutes=4))
+    assert store.get_ticket(ticket["id"])["expectation"] == "explanation"
+    service.update_intake(ticket["id"], message_update("不对 我要换货不要退款 样子我挺喜欢的", patterns), "customer",
+                          now=MONDAY_10 + timedelta(minutes=5))
     after = store.get_ticket(ticket["id"])
     assert after["expectation"] == "exchange" and "expectation" not in after["missing_fields"]
     assert after["description"].endswith("不对 我要换货不要退款 样子我挺喜欢的")

@@ -14,8 +14,9 @@ ticket's lock (bot.store.intake.change_intake) and announced by the ticket servi
   ticket already says unless it is there.
 - `intake`: complete clears `missing_fields`; otherwise they are the given ones, or computed from
   the ticket (bot.domain.intake.missing_fields_of) whenever a field changes.
-- `expectation_found` (a wish a message states) replaces the wish only once the intake is filed
-  or handed off: while it is collecting, the dialogue decides.
+- `expectation_found` (a wish a message names, not asks) counts only once the intake is filed or
+  handed off (while it is collecting, the dialogue decides): it fills a wish not given, and
+  replaces one on record only when stated in so many words (`expectation_stated`).
 - Wish or type changes recompute whether the case is complex and its resolution due time.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.deadlines import find_customer_deadline
-from bot.domain.dialogue import wish_change_allowed
+from bot.domain.dialogue import is_question, wish_change_allowed
 from bot.domain.intake import appended_description, missing_fields_of, ordered_missing
 from bot.domain.orders import find_order_number, strip_order_card
 from bot.domain.privacy import mask_personal_data
@@ -54,7 +55,8 @@ class IntakeUpdate:
     customer_deadline: Any = _UNSET  # the dialogue's value; None clears it
     deadline_found: str | None = None  # read from a message: added to what is there
     order_number_found: str | None = None  # read from a message: taken only when the ticket has none
-    expectation_found: str | None = None  # a wish stated in a message: taken once the intake is filed
+    expectation_found: str | None = None  # a wish named in a message (not asked): see decide_intake
+    expectation_stated: bool = False  # …in so many words ("我要换货"), so it may replace one on record
     priority: str | None = None
     risk_flags: list[str] = field(default_factory=list)
     triage_reasons: list[str] = field(default_factory=list)
@@ -105,9 +107,10 @@ def decide_intake(before: dict, change: IntakeUpdate, settings: Settings, now: d
         _set(values, fields, before, "order_number_status", "given")
     if change.expectation:
         _set(values, fields, before, "expectation", change.expectation)
-    elif change.expectation_found and before["intake"] != "collecting":
+    elif change.expectation_found and before["intake"] != "collecting" and (
+            change.expectation_stated or before["expectation"] in (None, "other")):
         # While the intake runs the dialogue decides the wish; after a hand-off or the filing,
-        # "不对 我要换货不要退款" is the customer's word on it.
+        # "不对 我要换货不要退款" is the customer's word on it, and "要她道歉" fills a wish not given.
         _set(values, fields, before, "expectation", change.expectation_found)
     if change.sets_deadline:
         deadline = (change.customer_deadline or "").strip()[:MAX_DEADLINE_CHARS] or None
@@ -179,11 +182,11 @@ def message_update(text: str, order_patterns: tuple[str, ...]) -> IntakeUpdate:
     without one, and a wish it states (not asks: "能不能换货" states nothing)."""
     words = strip_order_card(text)
     found = triage(words)
-    wish = normalise_expectation(words) if wish_change_allowed(words) else None
+    wish = None if is_question(words) else normalise_expectation(words)
     return IntakeUpdate(append_description=text, priority=found.priority, risk_flags=list(found.risk_flags),
                         triage_reasons=list(found.reasons), deadline_found=find_customer_deadline(words),
                         order_number_found=find_order_number(text, order_patterns), expectation_found=wish,
-                        reason="message")
+                        expectation_stated=wish_change_allowed(words), reason="message")
 
 
 def _due_times(settings: Settings, start: datetime, priority: str, complex_case: bool) -> DueTimes | None:
