@@ -65,3 +65,22 @@ def question_reply(text: str | None) -> tuple[str, str | None]:
     if _REQUEST.search(flat):
         return "request", None
     return "other", None
+
+
+# "稍等", "等下我找找", "我去看看订单号": the customer is looking something up. Nothing else in the
+# message (a number, a problem, a wish) — then it is an answer, not a pause.
+_HOLD_ON = re.compile(
+    r"(?:好的?|嗯嗯?|行|ok|哦|那)?[,，、 ]*(?:稍等一?下?|等一?下|等等|等会儿?|等我一?下|你等下|马上|一会儿?)?[,，、 ]*"
+    r"(?:我)?(?:去|先)?(?:找找|找一?下|找一找|翻翻|翻一?下|查查|查一?下|看看|看一?下|瞅瞅|问问|问一?下)?"
+    r"(?:订单号?|单号|订单记录|记录|手机|我老公|我老婆|家里人)?(?:在哪)?[,，、 ]*(?:再|找到)?(?:发你|发给你|给你)?"
+    r"吧?[~～。.!！ ]*")
+
+
+def is_hold_on(text: str | None) -> bool:
+    """The customer asks for a moment to look something up ("好 等下我找找", "稍等", "我去查查订单号")."""
+    flat = _flat(text)
+    if not flat or re.search(r"\d{4}", flat):
+        return False
+    match = _HOLD_ON.fullmatch(flat)
+    return bool(match) and bool(re.search(r"稍等|等|找|翻|查|看看|看一|瞅|问|马上|一会", flat))
+

@@ -23,3 +23,14 @@ def test_question_replies(text, kind, subject):
 def test_a_refund_is_not_taken_for_a_parcel():
     # "到账" contains 到: the refund is what was asked about.
     assert question_reply("退款什么时候到账") == ("timing", "退款到账")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("好 等下我找找", True), ("稍等", True), ("我去查查订单号", True), ("稍等 我翻翻订单", True),
+    ("我问问我老公", True), ("一会儿发你", True), ("等下找到发你", True),
+    ("好的", False), ("等了五天了", False), ("等下 4512345678901234567", False), ("找不到", False),
+    ("看看你们怎么处理", False), ("你们看着办吧", False)])
+def test_hold_on_is_a_pause_not_an_answer(text, expected):
+    from bot.domain.questions import is_hold_on
+
+    assert is_hold_on(text) is expected
