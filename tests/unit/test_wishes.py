@@ -24,6 +24,8 @@ from bot.domain.taxonomy import normalise_expectation
     ("开机就黑屏，能修吗", "repair"),
     ("等了一周了，快点给我处理", "expedite"),
     ("麻烦你们给我查一下物流", "other"),
+    ("最迟周六得送到 不然白买了", "expedite"),              # a delivery deadline is the wish
+    ("15号前必须到货 婚礼要用", "expedite"),
 ])
 def test_everyday_words_name_the_wish(text, wish):
     assert normalise_expectation(text) == wish
@@ -41,3 +43,9 @@ def test_a_refused_wish_gives_way_to_the_one_asked_for(text, wish):
 @pytest.mark.parametrize("text", ["东西坏了", "快递三天没动了", "客服态度太差", "收到的颜色不对"])
 def test_no_wish_stated_means_none(text):
     assert normalise_expectation(text) is None
+
+
+@pytest.mark.parametrize("text", ["明天到了", "明天就到了吧", "周五到的货"])
+def test_a_delivery_date_said_as_news_is_no_wish(text):
+    assert normalise_expectation(text) is None
+
