@@ -10,6 +10,9 @@ submission in actions/submission.py.
 `ValidateComplaintForm.run` sees every reply the form hears (issue 11):
 - 转人工/人工/真人/找你们领导 anywhere, or an explicit "不投诉了", ends the form (a hand-off or a
   cancellation); a question or talk about cancelling the order never does;
+- a bare "不用了"/"算了" to a question asked once gets one question back ("是这次的问题不用登记了吗？",
+  actions/withdrawal.py): yes withdraws, anything else is the reply to the question
+  still pending;
 - a question is answered first (the FAQ, the promised time with the ticket number), then the form
   asks at most one question;
 - a closing word (没了/不用了/就这样/谢谢) files the record as it stands;
@@ -36,10 +39,13 @@ from actions.acknowledge import (  # noqa: F401 (re-exported: the action and hel
 )
 from actions.acknowledge import earlier_tickets as _earlier_tickets  # noqa: F401
 from actions.answers import answer_question
-from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing, record_turn
+from actions.asking import FORM_QUESTIONS, GIVEN_UP, asked, budget_spent, likely_types, missing, record_turn
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
+from actions.common import previous_value as _previous_value
+from actions.withdrawal import WITHDRAW_CHECK, answer_to_check, asks_if_withdrawing, withdraw_check
 from bot.domain.dialogue import (
+    is_bare_no_need,
     is_cancel_registration,
     is_closing,
     is_handoff_request,
@@ -60,7 +66,7 @@ from bot.domain.taxonomy import (
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 UNKNOWN = "unknown"
-REQUIRED = ("issue_type", "order_number", "expectation", "confirm")
+REQUIRED = FORM_QUESTIONS
 FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
               "failed_attempts", "asked", "missing_fields", "likely_types", "filed_as_is", "intake_ticket",
               "promised_due")
@@ -93,19 +99,6 @@ def confirmation_in(text: str) -> bool | None:
     return True if _YES.search(text) else None
 
 
-def _previous_value(tracker: Tracker, slot: str) -> Any:
-    """The slot's value before the latest user message (the tracker already holds the new one)."""
-    events = tracker.events
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    value = None
-    for event in events[:last_user]:
-        if event.get("event") == "slot" and event.get("name") == slot:
-            value = event.get("value")
-        if event.get("event") == "restart":
-            value = None
-    return value
-
-
 def turn_kind(tracker: Tracker) -> str:
     """`reply`: the form runs right after the customer answered its question; `after_rule`: after
     a rule answered the message (chit-chat, a question); `activation`: the form's first run."""
@@ -134,6 +127,12 @@ class ValidateComplaintForm(FormValidationAction):
         turn = turn_kind(tracker)
         typed = bool(text) and not text.startswith("/")
         handoff = turn == "reply" and (intent == "request_human" or (typed and is_handoff_request(text)))
+        if turn == "reply" and not handoff and tracker.get_slot("requested_slot") == WITHDRAW_CHECK:
+            answered = answer_to_check(tracker, withdraws_complaint(text, intent, confidence))
+            if answered is not None:
+                return answered  # yes: withdrawn (by the cancellation rule, or at once)
+        elif turn == "reply" and typed and not handoff and asks_if_withdrawing(tracker):
+            return withdraw_check(tracker)
         events = await super().run(dispatcher, tracker, domain)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
                   and e.get("value") is not None]
@@ -161,7 +160,8 @@ class ValidateComplaintForm(FormValidationAction):
             if (kind or intent in _QUESTION_INTENTS) and not (answered_the_form and kind in (None, "other")):
                 answer_question(dispatcher, tracker)
             acknowledge_urgency(dispatcher, tracker, text)
-            if not filled and (is_closing(text) or (intent in _CLOSING_INTENTS and confidence >= CLOSING_CONFIDENCE)):
+            closing = is_closing(text) or (intent in _CLOSING_INTENTS and confidence >= CLOSING_CONFIDENCE)
+            if not filled and closing and not is_bare_no_need(text):  # a bare "不用了" is about the question
                 return events + self._file_as_it_stands(tracker, events)
         if turn != "activation":
             events += self._spend_budget(dispatcher, tracker, events)
