@@ -54,3 +54,23 @@ def test_continue_goes_back_to_the_pending_question_in_other_words(stack):
     answered = stack.say(session, "2039184756019283746")
     assert "2039184756019283746" in stack.api("GET", f"/api/tickets/{record['id']}").json()["ticket"]["order_number"]
     assert any('"expectation"' in b["payload"] for b in answered["replies"][-1]["buttons"])  # on to the wish
+
+
+def test_an_answer_instead_of_yes_or_no_is_taken_for_the_pending_question(stack):
+    session = "withdraw-answer"
+    stack.say(session, "鞋底开胶了 才穿一周")
+    assert "登记" in texts(stack.say(session, "哦 不用了"))
+    answered = stack.say(session, "订单号 2039184756019283746")
+    [record] = tickets_of(stack, session)
+    assert record["order_number"] == "2039184756019283746" and record["status"] == "new"
+    assert any('"expectation"' in b["payload"] for b in answered["replies"][-1]["buttons"])  # on to the wish
+
+
+def test_a_plain_yes_to_the_check_withdraws_too(stack):
+    session = "withdraw-plain-yes"
+    stack.say(session, "充电器插上就冒火花 吓死了")
+    stack.say(session, "算了")
+    done = stack.say(session, "是的")  # read as 'affirm': the form ends and calls the withdrawal itself
+    assert "取消" in texts(done) and "确认" not in texts(done)
+    [record] = tickets_of(stack, session)
+    assert (record["status"], record["intake"]) == ("closed", "withdrawn")
