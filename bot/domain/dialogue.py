@@ -10,7 +10,7 @@ Only explicit commands destroy (DESIGN.md "The complaint lifecycle"):
   means "I don't need that" about the question just asked, so it never withdraws at once: the
   assistant asks whether the registration is not needed (`confirms_withdrawal` reads the answer:
   the same bare word again, or a plain yes). Declining one thing asked for ("照片不用了吧",
-  "单号就不用了") is `cancel_is_misread`: it withdraws nothing.
+  "单号就不用了", `declines_an_item`) withdraws nothing.
 - `issue_type_correction`: "问题不是…是…", "不对，问题是价格问题", "其实是差价" — a correction marker and
   an everyday name of a type (ISSUE_TYPE_WORDS); a corrected problem never changes the wish.
 - `wish_change_allowed`: a stated wish ("我要换货不要退款", "还是退款吧"), never a question ("新东西就只能
@@ -155,7 +155,7 @@ def withdraws_complaint(text: str | None, intent: str | None, confidence: float)
     and a bare "不用了" / "算了" never at once (`is_bare_no_need`: the assistant asks first)."""
     from bot.domain.taxonomy import normalise_expectation
 
-    if cancel_is_misread(text) or is_bare_no_need(text):
+    if cancel_is_misread(text) or is_bare_no_need(text) or declines_an_item(text):
         return False
     if is_cancel_registration(text):
         return True
@@ -164,15 +164,20 @@ def withdraws_complaint(text: str | None, intent: str | None, confidence: float)
 
 def cancel_is_misread(text: str | None) -> bool:
     """A message the NLU may read as "cancel" that must never withdraw the complaint: a question
-    ("需要订单号吗", "不投诉了可以吗？"), talk about cancelling the order ("我想取消订单"), or declining
-    one thing asked for ("照片不用了吧", "单号就不用了")."""
+    ("需要订单号吗", "不投诉了可以吗？") or talk about cancelling the order ("我想取消订单")."""
     flat = _flat(text)
     if not flat or is_button(flat):
         return False
     if is_question(flat):
         return True
-    about_the_complaint = re.search(r"投诉|登记", flat)
-    return bool(_ORDER_CANCEL.search(flat) or _ITEM_DECLINED.search(flat)) and not about_the_complaint
+    return bool(_ORDER_CANCEL.search(flat)) and not re.search(r"投诉|登记", flat)
+
+
+def declines_an_item(text: str | None) -> bool:
+    """"照片不用了吧", "单号就不用了": one thing asked for declined, not the complaint (a reply that
+    fills nothing); never with 投诉/登记 words ("订单号不用了，不投诉了" withdraws)."""
+    flat = _flat(text)
+    return bool(flat) and bool(_ITEM_DECLINED.search(flat)) and not re.search(r"投诉|登记", flat)
 
 
 def is_closing(text: str | None) -> bool:
@@ -182,10 +187,10 @@ def is_closing(text: str | None) -> bool:
 
 def closing_not_cancel(text: str | None) -> bool:
     """Closing words the NLU may read as "cancel" ("不用了 谢谢", "没了 就这样"): the customer is done,
-    so the record is filed as it stands rather than withdrawn. A bare "不用了" (`is_bare_no_need`,
-    also "不用了不用了") stays the NLU's reading: mid-intake the assistant asks what it means."""
+    so the record is filed as it stands rather than withdrawn. A bare "不用了" stays the NLU's
+    reading (mid-intake the form goes by the words, `is_bare_no_need`, whatever the reading)."""
     flat = _flat(text)
-    return is_closing(flat) and not is_bare_no_need(flat)
+    return is_closing(flat) and re.sub(r"[,，、!！。.~～]", "", flat) != "不用了"
 
 
 def question_kind(text: str | None) -> str | None:
