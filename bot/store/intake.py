@@ -22,7 +22,8 @@ JSON_COLUMNS = ("risk_flags", "triage_reasons", "missing_fields")
 
 # decide(ticket as it is) → (column values to write, audit details or None for "nothing changed")
 IntakeDecision = Callable[[dict], tuple[dict[str, Any], dict[str, Any] | None]]
-# decide(ticket as it is) → (column values to write, audit events [{"action", "details"}] to record)
+# decide(ticket as it is) → (column values to write, audit events [{"action", "details"[, "actor"]}] to
+# record; an event's own actor, when given, replaces the caller's)
 LockedDecision = Callable[[dict], tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
@@ -73,8 +74,8 @@ class IntakeStore:
                        for k, v in values.items()}
                 conn.execute(update(t).where(t.c.id == ticket_id).values(**row))
             for event in events:
-                self.record_event(ticket_id, actor, event["action"], event["details"], at=now,  # type: ignore[attr-defined]
-                                  conn=conn)
+                self.record_event(ticket_id, event.get("actor") or actor, event["action"],  # type: ignore[attr-defined]
+                                  event["details"], at=now, conn=conn)
         after = self.get_ticket(ticket_id) if values else before  # type: ignore[attr-defined]
         return before, after, events
 

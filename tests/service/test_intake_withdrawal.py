@@ -89,8 +89,8 @@ def test_a_withdrawn_record_is_closed_quietly_and_leaves_the_queue(live, rasa, r
     assert changes["intake_updated"]["fields"]["intake"] == {"from": "collecting", "to": "withdrawn"}
     assert changes["status_changed"] == {"from": "new", "to": "closed", "reason": "顾客在登记过程中撤销了投诉"}
     events = live.call("GET", f"/api/tickets/{ticket['id']}").json()["ticket"]["events"]
-    assert [e["details"].get("reason") for e in events if e["action"] == "status_changed"] == [
-        "顾客在登记过程中撤销了投诉"]  # the desk's history shows why it closed
+    assert [(e["actor"], e["details"].get("reason")) for e in events if e["action"] == "status_changed"] == [
+        ("system", "顾客在登记过程中撤销了投诉")]  # the desk's history shows who closed it and why
 
     # Out of the active queue, and nobody told anything: no closing notice, no rating request,
     # no pause or resume of the assistant, no webhook to the team.

@@ -185,8 +185,9 @@ class TicketService:
 
     def _withdraw(self, ticket_id: str, change: IntakeUpdate, actor: str, now: datetime) -> tuple[dict, list[dict]]:
         """The customer withdrew the complaint: a record still being collected that nobody took is
-        kept with everything said and closed by the system (intake `withdrawn`, status `closed`,
-        the reason in its history); anything else in `change` is recorded as usual. A ticket an
+        kept with everything said and closed by the system (intake `withdrawn`, status `closed`
+        with actor `system` and the reason in its history); anything else in `change` is recorded
+        as usual. A ticket an
         agent claimed or answered, or one already filed, stays open with a note for the agent.
         Saying it twice changes nothing; a resolved or closed ticket raises TicketClosed."""
 
@@ -205,9 +206,9 @@ class TicketService:
             details["fields"]["intake"] = {"from": before["intake"], "to": WITHDRAWN}
             details["reason"] = "withdrawn"
             values.update(intake=WITHDRAWN, status="closed", resolved_at=now)
+            closing = {"from": before["status"], "to": "closed", "reason": wording.REASON_WITHDRAWN}
             return values, [{"action": "intake_updated", "details": details},
-                            {"action": "status_changed", "details": {"from": before["status"], "to": "closed",
-                                                                      "reason": wording.REASON_WITHDRAWN}}]
+                            {"action": "status_changed", "details": closing, "actor": "system"}]
 
         before, ticket, written = self.store.change_locked(ticket_id, decide, actor, now)
         if not written:
