@@ -4,6 +4,9 @@ plainly that the field can be skipped (a guest without an order number is asked 
 instead); the same question template never comes twice in a row. When the budget is spent the
 record goes on without the field, and the field is named as missing on the ticket.
 
+A bare "不用了" to a question asked once gets one question back first (actions/withdrawal.py,
+counted in `asked` too).
+
 Also here: the complaint's record from its first message (`open_record`, `update_record`), which
 the bot service keeps as a ticket `intake: collecting` until the form files it.
 """
@@ -26,6 +29,7 @@ from bot.domain.taxonomy import ISSUE_TYPES, issue_type_for_intent
 GIVEN_UP = {"issue_type": "other_complaint", "order_number": "unknown", "expectation": "other"}
 OTHER_BUTTON = "/complain_other"
 LIKELY_BUTTONS = 3
+FORM_QUESTIONS = ("issue_type", "order_number", "expectation", "confirm")  # the form's order
 
 
 def asked(tracker: Tracker) -> dict[str, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -26,6 +27,19 @@ def latest_text(tracker: Tracker) -> str:
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     intent = (tracker.latest_message or {}).get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (the tracker already holds the new one)."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    value = None
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        if event.get("event") == "restart":
+            value = None
+    return value
 
 
 def customer_texts(tracker: Tracker) -> list[str]:

@@ -10,6 +10,9 @@ submission in actions/submission.py.
 `ValidateComplaintForm.run` sees every reply the form hears (issue 11):
 - 转人工/人工/真人/找你们领导 anywhere, or an explicit "不投诉了", ends the form (a hand-off or a
   cancellation); a question or talk about cancelling the order never does;
+- a bare "不用了"/"算了" to a question asked once gets one question back ("是这次的问题不用登记了吗？",
+  actions/withdrawal.py): yes withdraws, anything else is the reply to the question
+  still pending;
 - a question is answered first (the FAQ, the promised time with the ticket number), then the form
   asks at most one question;
 - a closing word (没了/不用了/就这样/谢谢) files the record as it stands;
@@ -36,10 +39,14 @@ from actions.acknowledge import (  # noqa: F401 (re-exported: the action and hel
 )
 from actions.acknowledge import earlier_tickets as _earlier_tickets  # noqa: F401
 from actions.answers import answer_question
-from actions.asking import GIVEN_UP, asked, budget_spent, likely_types, missing, record_turn
+from actions.asking import FORM_QUESTIONS, GIVEN_UP, asked, budget_spent, likely_types, missing, record_turn
 from actions.clients.orders import OrderLookup, lookup_order
 from actions.common import latest_intent, latest_text, settings
+from actions.common import previous_value as _previous_value
+from actions.turns import UNKNOWN, answers_order_number, confirmation_in, turn_kind
+from actions.withdrawal import WITHDRAW_CHECK, answer_to_check, asks_if_withdrawing, withdraw_check
 from bot.domain.dialogue import (
+    is_bare_no_need,
     is_cancel_registration,
     is_closing,
     is_question,
@@ -60,8 +67,7 @@ from bot.domain.taxonomy import (
 )
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
-UNKNOWN = "unknown"
-REQUIRED = ("issue_type", "order_number", "expectation", "confirm")
+REQUIRED = FORM_QUESTIONS
 FORM_SLOTS = ("issue_type", "order_number", "order_number_status", "expectation", "confirm", "description",
               "failed_attempts", "asked", "missing_fields", "likely_types", "filed_as_is", "intake_ticket",
               "promised_due")
@@ -78,55 +84,6 @@ CLOSING_CONFIDENCE = 0.8
 _ABOUT_THE_WISH = re.compile(r"诉求|要求是|想要的是|处理方式|解决方式|解决办法")
 _BARE_COMPLAINT = BARE_COMPLAINT
 _has_words = has_words
-
-_YES = re.compile(r"确定|确认|提交|没问题|没错|是的|对的|对啊|对呀|^对|^是|^好|^嗯|可以|行的|^行|^ok|^yes",
-                  re.IGNORECASE)
-_NO = re.compile(r"不对|不是|错了|有误|修改|改一下|要改|不行|^no\b", re.IGNORECASE)
-
-
-def confirmation_in(text: str) -> bool | None:
-    """True / False when the customer clearly confirms or rejects the summary, else None."""
-    text = re.sub(r"\s", "", text or "")
-    if not text or text.startswith("/") or "?" in text or "？" in text:
-        return None
-    if _NO.search(text):
-        return False
-    return True if _YES.search(text) else None
-
-
-def _previous_value(tracker: Tracker, slot: str) -> Any:
-    """The slot's value before the latest user message (the tracker already holds the new one)."""
-    events = tracker.events
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    value = None
-    for event in events[:last_user]:
-        if event.get("event") == "slot" and event.get("name") == slot:
-            value = event.get("value")
-        if event.get("event") == "restart":
-            value = None
-    return value
-
-
-def turn_kind(tracker: Tracker) -> str:
-    """`reply`: the form runs right after the customer answered its question; `after_rule`: after
-    a rule answered the message (chit-chat, a question); `activation`: the form's first run."""
-    events = tracker.events
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
-    ran = [e.get("name") for e in events[last_user + 1:] if e.get("event") == "action"]
-    if "action_acknowledge_complaint" in ran or tracker.get_slot("requested_slot") is None:
-        return "activation"
-    if any(name not in ("action_extract_slots", FORM, "action_listen") for name in ran):
-        return "after_rule"
-    return "reply"
-
-
-def _answers_order_number(tracker: Tracker) -> bool:
-    """The message answers "which order?": asked just now, or a number sent at the read-back
-    that said the order number was not given yet."""
-    requested = tracker.get_slot("requested_slot")
-    return requested == "order_number" or (
-        requested == "confirm" and _previous_value(tracker, "order_number") in (None, UNKNOWN))
-
 
 class ValidateComplaintForm(FormValidationAction):
     def name(self) -> str:
@@ -145,6 +102,12 @@ class ValidateComplaintForm(FormValidationAction):
         handoff = turn == "reply" and wants_a_person(text, intent, confidence)
         if turn == "reply" and intent == "request_human" and not handoff:
             intent = "inform"  # an unsure reading ("好 等下我找找"): the form hears it as an answer
+        if turn == "reply" and not handoff and tracker.get_slot("requested_slot") == WITHDRAW_CHECK:
+            answered = answer_to_check(tracker, withdraws_complaint(text, intent, confidence))
+            if answered is not None:
+                return answered  # yes: withdrawn (by the cancellation rule, or at once)
+        elif turn == "reply" and typed and not handoff and asks_if_withdrawing(tracker):
+            return withdraw_check(tracker)
         events = await super().run(dispatcher, tracker, domain)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") in REQUIRED
                   and e.get("value") is not None]
@@ -172,7 +135,8 @@ class ValidateComplaintForm(FormValidationAction):
             if (kind or intent in _QUESTION_INTENTS) and not (answered_the_form and kind in (None, "other")):
                 answer_question(dispatcher, tracker)
             acknowledge_urgency(dispatcher, tracker, text)
-            if not filled and (is_closing(text) or (intent in _CLOSING_INTENTS and confidence >= CLOSING_CONFIDENCE)):
+            closing = is_closing(text) or (intent in _CLOSING_INTENTS and confidence >= CLOSING_CONFIDENCE)
+            if not filled and closing and not is_bare_no_need(text):  # a bare "不用了" is about the question
                 return events + self._file_as_it_stands(tracker, events)
         if turn != "activation":
             events += self._spend_budget(dispatcher, tracker, events)
@@ -219,7 +183,7 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
         text = latest_text(tracker)
-        answering = _answers_order_number(tracker)
+        answering = answers_order_number(tracker)
         found = find_order_numbers(text, settings().order_number_patterns, answering=answering)
         if found:
             return {"order_number": found[-1]}
@@ -288,7 +252,7 @@ class ValidateComplaintForm(FormValidationAction):
         patterns = settings().order_number_patterns
         asked_now = tracker.get_slot("requested_slot") == "order_number"
         said = find_order_numbers(normalise_order_number(latest_text(tracker)), patterns,
-                                  answering=_answers_order_number(tracker))
+                                  answering=answers_order_number(tracker))
         # An 11-digit number shaped like a mobile counts only with 订单/单号 context in the message;
         # an ID number never, a bank card only when given as the order number (bot.domain.orders).
         if is_personal_number(value, ordered=value in said):

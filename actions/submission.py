@@ -1,5 +1,5 @@
 """Reading the complaint back, submitting the ticket (idempotent, through the outbox client) and
-cancelling the registration."""
+cancelling the registration (the record is kept and closed as `withdrawn` by the bot service)."""
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +15,12 @@ from actions.asking import asked, update_record
 from actions.clients.tickets import ticket_client
 from actions.common import customer_ref, customer_texts, settings, template_safe
 from actions.intake import FORM, FORM_SLOTS, UNKNOWN, _earlier_tickets, likely_issue_type
+from actions.withdrawal import answers_withdraw_check
+from bot.domain.intake import WITHDRAWN
 from bot.domain.orders import is_personal_number
 from bot.domain.privacy import mask_personal_data, shorten
 from bot.domain.promises import contact_promise
-from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, normalise_expectation
+from bot.domain.taxonomy import ACTIVE_STATUSES, EXPECTATIONS, ISSUE_TYPES, normalise_expectation
 from bot.domain.triage import max_priority, triage
 
 
@@ -200,11 +202,14 @@ class ActionCancelComplaint(Action):
         from bot.domain.dialogue import withdraws_complaint
 
         intent, confidence = latest_intent(tracker)
-        if tracker.active_loop_name == FORM and not withdraws_complaint(latest_text(tracker), intent, confidence):
-            # Only an explicit "不投诉了" (or a sure 'cancel' stating no wish) withdraws the complaint;
-            # anything else goes back to the form.
+        withdraws = withdraws_complaint(latest_text(tracker), intent, confidence) or answers_withdraw_check(tracker)
+        if tracker.active_loop_name == FORM and not withdraws:
+            # Only an explicit "不投诉了" (or a sure 'cancel' stating no wish, or a yes to "是这次的问题
+            # 不用登记了吗？") withdraws the complaint; anything else goes back to the form.
             return [FollowupAction(FORM)]
-        # The record stays for the agents (nothing said is lost), filed as withdrawn by the customer.
-        update_record(tracker, {"intake": "incomplete", "missing_fields": missing_now(tracker)})
-        dispatcher.utter_message(response="utter_cancelled")
+        # The record stays (nothing said is lost): the bot service closes it as withdrawn while it
+        # is still being collected, quietly; one a person already has stays with them.
+        ticket = update_record(tracker, {"intake": WITHDRAWN, "missing_fields": missing_now(tracker)})
+        kept = ticket is not None and ticket.get("intake") != WITHDRAWN and ticket.get("status") in ACTIVE_STATUSES
+        dispatcher.utter_message(response="utter_cancel_passed_on" if kept else "utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form_slots()

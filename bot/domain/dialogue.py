@@ -6,6 +6,11 @@ Only explicit commands destroy (DESIGN.md "The complaint lifecycle"):
 - `is_cancel_registration`: the customer withdraws the *complaint* in so many words ("不投诉了",
   "取消登记"); `cancel_is_misread`: a question ("需要订单号吗", "不投诉了可以吗？") or talk about
   cancelling the *order* ("取消订单") never withdraws it, whatever the NLU read.
+- `is_bare_no_need`: "不用了" / "算了" / "不要了" / "不需要了" and nothing else. Mid-intake it often
+  means "I don't need that" about the question just asked, so it never withdraws at once: the
+  assistant asks whether the registration is not needed (`confirms_withdrawal` reads the answer:
+  the same bare word again, or a plain yes). Declining one thing asked for ("照片不用了吧",
+  "单号就不用了", `declines_an_item`) withdraws nothing.
 - `issue_type_correction`: "问题不是…是…", "不对，问题是价格问题", "其实是差价" — a correction marker and
   an everyday name of a type (ISSUE_TYPE_WORDS); a corrected problem never changes the wish.
 - `wish_change_allowed`: a stated wish ("我要换货不要退款", "还是退款吧"), never a question ("新东西就只能
@@ -34,6 +39,9 @@ _CANCEL = re.compile(
     r"不投诉了|不想投诉了|不用投诉了|不要投诉了|投诉不用了|取消投诉|撤销投诉|撤回投诉|撤诉|投诉撤了|"
     r"不登记了|不用登记了|不要登记了|取消登记|登记取消|别登记了|不用记了|"
     r"算了不(?:投诉|登记|弄|处理)了|不用(?:你们)?处理了|不需要处理了|不用管了")
+# "照片不用了吧", "单号就不用了": the customer declines one thing asked for, not the complaint.
+_ITEM_DECLINED = re.compile(r"(?:订单号|单号|订单编号|照片|图片|截图|凭证|手机号|电话)(?:就|也|先|暂时|的话)?"
+                            r"(?:不用|不要|不需要|算了|没必要|不发|不给)")
 _ORDER_CANCEL = re.compile(r"取消(?:这个|那个|这笔|那笔)?订单|订单取消|退掉订单|取消购买|取消下单")
 _QUESTION_END = re.compile(r"[?？]|[吗嘛么呢][\s~～。!！.]*$")
 _QUESTION_WORDS = re.compile(
@@ -112,6 +120,32 @@ def is_question(text: str | None) -> bool:
     return bool(_QUESTION_END.search(flat) or _QUESTION_WORDS.search(flat) or _PROGRESS.search(flat))
 
 
+# "不用了" and its everyday siblings, alone: optionally led by a filler ("哦", "那", "好吧") and
+# trailed by particles and punctuation, or said twice ("算了算了", "不用了不用了").
+_NO_NEED_WORDS = r"不用了|不用|算了|不要了|不需要了|不需要|没必要了"
+_LEAD = r"(?:哦|噢|喔|嗯|恩|额|呃|唉|哎|那|那就|好吧|行吧|好|行|对|对的|是的|是)?[,，、]?"
+_TRAIL = r"[吧啊呀啦哈嘛~～,，、.。!！…]*"
+_BARE_NO_NEED = re.compile(rf"^{_LEAD}(?:(?:{_NO_NEED_WORDS}){_TRAIL})+$")
+# A plain yes to "是这次的问题不用登记了吗？" (alone, or followed by the bare words).
+_PLAIN_YES = re.compile(rf"^(?:是的|是啊|是呀|是|对的|对啊|对呀|对|嗯嗯|嗯|恩|没错|确定){_TRAIL}"
+                        rf"(?:(?:{_NO_NEED_WORDS}|不登记了|不用登记了){_TRAIL})*$")
+
+
+def is_bare_no_need(text: str | None) -> bool:
+    """"不用了" / "算了" / "不要了" / "不需要了" and nothing else: no wish, no 投诉/登记 words."""
+    flat = _flat(text)
+    return bool(flat) and not is_button(flat) and bool(_BARE_NO_NEED.match(flat))
+
+
+def confirms_withdrawal(text: str | None) -> bool:
+    """The answer to "是这次的问题不用登记了吗？" that says yes: the bare words again ("不用了"), a
+    plain yes ("是的", "对，不用了"), or the explicit words ("不用登记了")."""
+    flat = _flat(text)
+    if not flat or is_button(flat) or is_question(flat):
+        return False
+    return is_bare_no_need(flat) or is_cancel_registration(flat) or bool(_PLAIN_YES.match(flat))
+
+
 def is_cancel_registration(text: str | None) -> bool:
     """An explicit withdrawal of the complaint; never a question or the order's cancellation."""
     flat = _flat(text)
@@ -129,10 +163,11 @@ WITHDRAWAL_CONFIDENCE = 0.8
 def withdraws_complaint(text: str | None, intent: str | None, confidence: float) -> bool:
     """Only an explicit statement withdraws a complaint ("不投诉了", "不用登记了"); the classifier's
     'cancel' counts only when it is sure and the message states no wish — "我只要退款，东西不用了"
-    answers the wish question, it withdraws nothing. Questions and the order's cancellation never."""
+    answers the wish question, it withdraws nothing. Questions and the order's cancellation never,
+    and a bare "不用了" / "算了" never at once (`is_bare_no_need`: the assistant asks first)."""
     from bot.domain.taxonomy import normalise_expectation
 
-    if cancel_is_misread(text):
+    if cancel_is_misread(text) or is_bare_no_need(text) or declines_an_item(text):
         return False
     if is_cancel_registration(text):
         return True
@@ -150,6 +185,13 @@ def cancel_is_misread(text: str | None) -> bool:
     return bool(_ORDER_CANCEL.search(flat)) and not re.search(r"投诉|登记", flat)
 
 
+def declines_an_item(text: str | None) -> bool:
+    """"照片不用了吧", "单号就不用了": one thing asked for declined, not the complaint (a reply that
+    fills nothing); never with 投诉/登记 words ("订单号不用了，不投诉了" withdraws)."""
+    flat = _flat(text)
+    return bool(flat) and bool(_ITEM_DECLINED.search(flat)) and not re.search(r"投诉|登记", flat)
+
+
 def is_closing(text: str | None) -> bool:
     """没了 / 不用了 / 就这样 / 谢谢 …: the customer has nothing more to add."""
     return bool(_CLOSING.match(_flat(text)))
@@ -157,7 +199,8 @@ def is_closing(text: str | None) -> bool:
 
 def closing_not_cancel(text: str | None) -> bool:
     """Closing words the NLU may read as "cancel" ("不用了 谢谢", "没了 就这样"): the customer is done,
-    so the record is filed as it stands rather than withdrawn. A bare "不用了" stays the NLU's reading."""
+    so the record is filed as it stands rather than withdrawn. A bare "不用了" stays the NLU's
+    reading (mid-intake the form goes by the words, `is_bare_no_need`, whatever the reading)."""
     flat = _flat(text)
     return is_closing(flat) and re.sub(r"[,，、!！。.~～]", "", flat) != "不用了"
 

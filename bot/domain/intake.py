@@ -6,6 +6,12 @@ either confirmed by the customer (`complete`) or filed as it stands with the mis
 (`incomplete`: a closing word, a hand-off, the ask budget spent, or a quiet chat). Tickets from
 before the intake existed, or posted whole, are `complete`.
 
+A customer who withdraws the complaint while it is still being collected ("不投诉了", or "不用登记了"
+after being asked) leaves a `withdrawn` record (顾客已撤销): kept with everything said, closed by the
+system, out of every queue, and never followed by a closing message or a rating request. Only a
+record nobody has touched yet is closed so (`closed_by_withdrawal`): one an agent claimed or
+answered, or one already filed (confirmed, handed off), stays as it is.
+
 Every later customer message with content is appended to the ticket's description, once; pure
 acknowledgements (嗯, 好的, ok, 收到, 👍), thanks, greetings and closing words (没了, 不用了) carry
 nothing for the agent and are left in the transcript only.
@@ -17,9 +23,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-INTAKE_STATES: dict[str, str] = {"collecting": "登记中", "complete": "已确认", "incomplete": "信息不全"}
+INTAKE_STATES: dict[str, str] = {"collecting": "登记中", "complete": "已确认", "incomplete": "信息不全",
+                                  "withdrawn": "顾客已撤销"}
 DEFAULT_INTAKE = "complete"
 FILED_STATES = ("complete", "incomplete")
+WITHDRAWN = "withdrawn"
+# What a new ticket may say: a record is withdrawn only by a change to a record being collected.
+OPENING_STATES = ("collecting", "complete", "incomplete")
 # What an agent may have to ask the customer again, in the order the desk lists them.
 MISSING_FIELDS: dict[str, str] = {"order_number": "订单号", "expectation": "诉求", "issue_type": "问题类型"}
 UNKNOWN_ISSUE_TYPE = "other_complaint"  # what a ticket says while the type is not known yet
@@ -86,6 +96,19 @@ def ordered_missing(fields: Iterable[str]) -> list[str]:
     """Known field names, each once, in MISSING_FIELDS order."""
     given = set(fields)
     return [name for name in MISSING_FIELDS if name in given]
+
+
+def closed_by_withdrawal(ticket: Mapping[str, Any]) -> bool:
+    """Whether the customer's withdrawal closes this ticket: a record still being collected that no
+    agent has claimed or answered yet (and not handed to people: the hand-off files it)."""
+    return (ticket.get("intake") == "collecting" and ticket.get("status") == "new" and not ticket.get("assignee")
+            and ticket.get("first_responded_at") is None and not ticket.get("handoff_requested"))
+
+
+def is_withdrawn_record(ticket: Mapping[str, Any]) -> bool:
+    """A record the customer withdrew that no person has answered since: nothing to rate, nothing to
+    tell the customer about."""
+    return ticket.get("intake") == WITHDRAWN and ticket.get("first_responded_at") is None
 
 
 def intake_label(intake: str, missing: Iterable[str] = ()) -> str:

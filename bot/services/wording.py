@@ -17,6 +17,7 @@ SUMMARY_OVERDUE = "已登记，客服正在加急处理，非常抱歉让您久�
 SUMMARY_PENDING_CUSTOMER = "客服已回复，正在等您的答复，请查看客服发给您的消息。"
 SUMMARY_RESOLVED = "已处理完毕。如果还有问题，随时告诉我。"
 SUMMARY_CLOSED = "工单已关闭。"
+SUMMARY_WITHDRAWN = "这次登记您已经撤销了，客服不会再为它联系您；如果还需要处理，随时告诉我。"
 
 
 def summary_registered(first_response_due: str) -> str:
@@ -34,6 +35,11 @@ def repeat_contact_reason(flag_label: str, days: int, nth: int) -> str:
 
 # -- internal notes on tickets (agents read these) ----------------------------------------------------
 NOTE_ASSISTANT_DOWN = "智能助手暂时无法应答：顾客此后的留言都在对话记录里，请人工查看。"
+# A record the customer withdrew while it was being collected: the reason of its closing.
+REASON_WITHDRAWN = "顾客在登记过程中撤销了投诉"
+# The customer withdrew, but the ticket was already claimed, answered or filed: it stays open.
+NOTE_WITHDRAWAL_KEPT = ("顾客在聊天中表示不再投诉。这张工单已有客服处理或已经提交，系统没有自动关闭，"
+                        "请按情况跟进或关闭。")
 
 
 def note_merged_into(ticket_id: str) -> str:

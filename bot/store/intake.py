@@ -22,6 +22,9 @@ JSON_COLUMNS = ("risk_flags", "triage_reasons", "missing_fields")
 
 # decide(ticket as it is) → (column values to write, audit details or None for "nothing changed")
 IntakeDecision = Callable[[dict], tuple[dict[str, Any], dict[str, Any] | None]]
+# decide(ticket as it is) → (column values to write, audit events [{"action", "details"[, "actor"]}] to
+# record; an event's own actor, when given, replaces the caller's)
+LockedDecision = Callable[[dict], tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 class TicketClosed(Exception):
@@ -54,6 +57,27 @@ class IntakeStore:
                                   conn=conn)
         after = self.get_ticket(ticket_id) if values else before  # type: ignore[attr-defined]
         return before, after, details
+
+    def change_locked(self, ticket_id: str, decide: LockedDecision, actor: str, now: datetime
+                      ) -> tuple[dict, dict, list[dict]]:
+        """Locks the ticket, lets `decide` say which columns change and which audit events record
+        it, and writes both in one transaction (a withdrawal: the intake state, the status and their
+        reasons at once, so no agent's claim can slip in between). Returns (ticket before, ticket
+        after, the events written). Raises TicketNotFound, and whatever `decide` raises (nothing is
+        written then)."""
+        t = schema.tickets
+        with self.engine.begin() as conn:
+            before = self._lock_ticket(conn, ticket_id, now)  # type: ignore[attr-defined]
+            values, events = decide(before)
+            if values:
+                row = {k: (to_json(list(v)) if k in JSON_COLUMNS else naive_utc(v) if isinstance(v, datetime) else v)
+                       for k, v in values.items()}
+                conn.execute(update(t).where(t.c.id == ticket_id).values(**row))
+            for event in events:
+                self.record_event(ticket_id, event.get("actor") or actor, event["action"],  # type: ignore[attr-defined]
+                                  event["details"], at=now, conn=conn)
+        after = self.get_ticket(ticket_id) if values else before  # type: ignore[attr-defined]
+        return before, after, events
 
     def quiet_intakes(self, quiet_since: datetime, limit: int = 200) -> list[dict]:
         """Tickets still collecting whose chat has been quiet since `quiet_since`: created before

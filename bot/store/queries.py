@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
+from bot.domain.intake import WITHDRAWN
 from bot.domain.taxonomy import ACTIVE_STATUSES, DONE_STATUSES
 from bot.store import schema
 from bot.store.rows import naive_utc, ticket_dict
@@ -165,12 +166,14 @@ class TicketQueries:
     def count_recent_tickets(self, since: datetime, session_id: str | None = None,
                              customer_ref: str | None = None, exclude_key_prefix: str | None = None) -> int:
         """How many tickets this customer (session or customer id) opened since `since`, not counting
-        those whose idempotency key starts with `exclude_key_prefix`."""
+        those whose idempotency key starts with `exclude_key_prefix`, nor records the customer
+        withdrew while they were being collected (a complaint taken back is no earlier contact)."""
         t = schema.tickets
         belongs = customer_clause(session_id, customer_ref)
         if belongs is None:
             return 0
-        query = select(func.count()).select_from(t).where(belongs, t.c.created_at >= naive_utc(since))
+        query = select(func.count()).select_from(t).where(belongs, t.c.created_at >= naive_utc(since),
+                                                          t.c.intake != WITHDRAWN)
         if exclude_key_prefix:
             query = query.where(~t.c.idempotency_key.startswith(exclude_key_prefix, autoescape=True))
         with self.engine.connect() as conn:

@@ -75,7 +75,8 @@ tickets = Table(
     Column("csat_comment", Text, nullable=True),
     Column("csat_at", DateTime(timezone=False), nullable=True),
     # Issue 11: the record opens at the first message (collecting, 登记中) and is filed complete
-    # (confirmed) or incomplete (as it stands, missing_fields named); see bot.domain.intake.
+    # (confirmed) or incomplete (as it stands, missing_fields named), or withdrawn by the customer
+    # while collected (closed); see bot.domain.intake.
     Column("intake", String(16), nullable=False, server_default="complete"),
     Column("missing_fields", Text, nullable=False, server_default="[]"),  # JSON list of field names
     Column("customer_deadline", String(200), nullable=True),  # the customer's own words ("明天务必送到")

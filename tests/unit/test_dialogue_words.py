@@ -5,11 +5,15 @@ import pytest
 
 from bot.domain.dialogue import (
     cancel_is_misread,
+    confirms_withdrawal,
+    declines_an_item,
+    is_bare_no_need,
     is_cancel_registration,
     is_handoff_request,
     issue_type_correction,
     question_kind,
     wish_change_allowed,
+    withdraws_complaint,
 )
 
 
@@ -57,3 +61,30 @@ def test_only_the_words_the_button_or_a_sure_reading_ask_for_a_person(text, inte
     from bot.domain.dialogue import wants_a_person
 
     assert wants_a_person(text, intent, confidence) is expected
+
+
+@pytest.mark.parametrize("text, bare", [
+    ("不用了", True), ("算了", True), ("不要了", True), ("不需要了", True), ("算了吧", True), ("哦 不用了", True),
+    ("不用了不用了", True), ("好吧，算了", True), ("不用了。", True),
+    ("不用了 谢谢", False),  # closing words: the record is filed as it stands
+    ("不用登记了", False), ("算了不投诉了", False),  # explicit: withdrawn at once
+    ("我只要退款，东西不用了", False), ("照片不用了吧", False), ("不用了吗？", False), ("/cancel", False)])
+def test_a_bare_no_need_is_only_the_word_itself(text, bare):
+    assert is_bare_no_need(text) is bare
+    if bare:  # never a withdrawal at once, however sure the classifier is
+        assert not withdraws_complaint(text, "cancel", 0.99)
+
+
+@pytest.mark.parametrize("text, yes", [
+    ("不用了", True), ("是的", True), ("对，不用了", True), ("嗯", True), ("不用登记了", True),
+    ("继续", False), ("不是", False), ("好的", False), ("要登记的", False), ("是不是要订单号？", False),
+    ("订单号4512345678901234567", False)])
+def test_what_answers_yes_to_is_the_registration_not_needed(text, yes):
+    assert confirms_withdrawal(text) is yes
+
+
+@pytest.mark.parametrize("text", ["照片不用了吧", "单号就不用了", "订单号不需要了"])
+def test_declining_one_thing_asked_for_is_no_withdrawal(text):
+    assert declines_an_item(text) and not is_bare_no_need(text)
+    assert not withdraws_complaint(text, "cancel", 0.99)
+    assert withdraws_complaint("订单号不用了，不投诉了", "cancel", 0.99)  # the explicit words still count

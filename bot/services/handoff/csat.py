@@ -1,6 +1,7 @@
 """Satisfaction ratings in the chat, after a person has resolved the customer's ticket.
 
-`rating_request` is the question (with 1–5 buttons) the reactions post when a ticket is done.
+`rating_request` is the question (with 1–5 buttons) the reactions post when a ticket is done (never
+for a record the customer withdrew: nobody served them, so nothing of theirs is taken as its rating).
 `Ratings.capture` reads the customer's next messages: a clear rating (bot.domain.rating) within a
 day of the resolution is stored on the ticket through the ticket service and thanked; the message
 right after a button rating may be its comment. Within 10 minutes a rating can be corrected
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.intake import is_withdrawn_record
 from bot.domain.rating import SCORES, parse_correction, parse_rating, rating_payload
 from bot.domain.taxonomy import DONE_STATUSES
 from bot.services import wording
@@ -44,7 +46,8 @@ class Ratings:
         score, comment = parse_rating(text)
         if score is not None:
             ticket = next((t for t in tickets if t["status"] in DONE_STATUSES and t["csat"] is None
-                           and t["resolved_at"] and now - t["resolved_at"] <= RATING_WINDOW), None)
+                           and t["resolved_at"] and now - t["resolved_at"] <= RATING_WINDOW
+                           and not is_withdrawn_record(t)), None)  # a withdrawn record was never served
             if ticket is None:
                 return None
             self._store(ticket, session_id, score, comment, now)

@@ -7,7 +7,10 @@
   nobody had answered), asked for a rating, Rasa resumed;
 - reopened by its agent → as if claimed again;
 - a proper ticket is created where the same chat has a degraded-mode ticket nobody took → that
-  one is closed into it (no duplicate for agents).
+  one is closed into it (no duplicate for agents);
+- the customer withdrew a record still being collected (`withdrawn`: the ticket service closed
+  it) → it leaves the live queue and nothing is said: the assistant already answered, and
+  nobody is asked to rate a complaint they withdrew.
 
 Listeners run inside `publish()`, so the notices are written at once, in order with the agents'
 messages; Rasa is told in the background (bot.services.handoff.conversation_control).
@@ -42,6 +45,9 @@ class Reactions:
 
     def on_event(self, event) -> None:
         if event.data.get("merged_into"):
+            return
+        if event.data.get("withdrawn"):
+            self.queue.remove((event.data.get("ticket") or {}).get("id") or "")
             return
         if event.kind == "ticket_created":
             self.merge_triage_ticket(event.data.get("ticket") or {})

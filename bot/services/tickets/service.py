@@ -12,6 +12,11 @@
 - `update_intake` records what the intake learnt (issue 11; bot.services.tickets.intake says the
   rules) with an `intake_updated` audit event and `ticket_updated`; `file_quiet_intakes` files
   the tickets whose chat went quiet while they were collected.
+- A change to intake `withdrawn` (the customer withdrew the complaint in the chat) closes a record
+  still being collected that nobody has touched, in one transaction: `intake_updated` and
+  `status_changed` with the reason (wording.REASON_WITHDRAWN), published with `withdrawn: true`
+  so the hand-off reactions neither message the customer nor ask for a rating; the team is not
+  told. A ticket already claimed, answered or filed stays as it is, with a note for its agent.
 
 Team notices for a ticket still being collected (intake `collecting`) wait until it is filed
 (complete or incomplete: `new`), unless it is or becomes urgent (`urgent`, at once, once).
@@ -23,16 +28,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.config import Settings
-from bot.domain.intake import FILED_STATES
+from bot.domain.intake import FILED_STATES, WITHDRAWN, closed_by_withdrawal
 from bot.domain.taxonomy import ACTIVE_STATUSES, DONE_STATUSES
+from bot.services import wording
 from bot.services.tickets.intake import IntakeUpdate, decide_intake
 from bot.services.tickets.new import NewTicket, prepare_ticket
 from bot.services.tickets.views import ticket_view
-from bot.store import Store, TicketNotFound
+from bot.store import Store, TicketClosed, TicketNotFound
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +170,8 @@ class TicketService:
         one `intake_updated` or none); raises TicketNotFound, and TicketClosed for a resolved or
         closed ticket unless `allow_done`."""
         now = now or self.clock()
+        if change.intake == WITHDRAWN:
+            return self._withdraw(ticket_id, change, actor, now)
         before, ticket, details = self.store.change_intake(
             ticket_id, lambda current: decide_intake(current, change, self.settings, now), actor, now,
             allow_done=allow_done)
@@ -170,6 +179,44 @@ class TicketService:
             return ticket, []
         written = [{"action": "intake_updated", "details": details}]
         self._updated(ticket, written, now)
+        if ticket["status"] in ACTIVE_STATUSES:
+            self._notify_intake(before, ticket)
+        return ticket, written
+
+    def _withdraw(self, ticket_id: str, change: IntakeUpdate, actor: str, now: datetime) -> tuple[dict, list[dict]]:
+        """The customer withdrew the complaint: a record still being collected that nobody took is
+        kept with everything said and closed by the system (intake `withdrawn`, status `closed`
+        with actor `system` and the reason in its history); anything else in `change` is recorded
+        as usual. A ticket an
+        agent claimed or answered, or one already filed, stays open with a note for the agent.
+        Saying it twice changes nothing; a resolved or closed ticket raises TicketClosed."""
+
+        def decide(before: dict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            if before["intake"] == WITHDRAWN:
+                return {}, []  # said again (a retried request)
+            if before["status"] in DONE_STATUSES:
+                raise TicketClosed(ticket_id)
+            closes = closed_by_withdrawal(before)
+            rest = replace(change, intake=None, missing_fields=change.missing_fields if closes else None)
+            values, details = decide_intake(before, rest, self.settings, now)
+            if not closes:
+                events = [{"action": "intake_updated", "details": details}] if details else []
+                return values, [*events, {"action": "note", "details": {"text": wording.NOTE_WITHDRAWAL_KEPT}}]
+            details = details or {"fields": {}}
+            details["fields"]["intake"] = {"from": before["intake"], "to": WITHDRAWN}
+            details["reason"] = "withdrawn"
+            values.update(intake=WITHDRAWN, status="closed", resolved_at=now)
+            closing = {"from": before["status"], "to": "closed", "reason": wording.REASON_WITHDRAWN}
+            return values, [{"action": "intake_updated", "details": details},
+                            {"action": "status_changed", "details": closing, "actor": "system"}]
+
+        before, ticket, written = self.store.change_locked(ticket_id, decide, actor, now)
+        if not written:
+            return ticket, []
+        withdrawn = ticket["intake"] == WITHDRAWN
+        if withdrawn:
+            log.info("ticket %s withdrawn by the customer while being collected: closed", ticket_id)
+        self._updated(ticket, written, now, **({"withdrawn": True} if withdrawn else {}))
         if ticket["status"] in ACTIVE_STATUSES:
             self._notify_intake(before, ticket)
         return ticket, written

@@ -8,9 +8,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.domain.calendar import format_promise
-from bot.domain.intake import MISSING_FIELDS, intake_label
+from bot.domain.intake import MISSING_FIELDS, intake_label, is_withdrawn_record
 from bot.domain.privacy import mask_personal_data, mask_phone
-from bot.domain.taxonomy import ACTIVE_STATUSES, CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
+from bot.domain.taxonomy import (
+    ACTIVE_STATUSES,
+    CATEGORIES,
+    DONE_STATUSES,
+    EXPECTATIONS,
+    ISSUE_TYPES,
+    PRIORITIES,
+    STATUSES,
+)
 from bot.domain.triage import FLAG_LABELS_ZH
 from bot.services import wording
 
@@ -94,6 +102,8 @@ def event_view(event: dict) -> dict[str, Any]:
 def customer_summary(ticket: dict, now: datetime, tz) -> str:
     """One sentence about where the ticket stands, for the assistant to say to the customer."""
     status = ticket["status"]
+    if status in DONE_STATUSES and is_withdrawn_record(ticket):
+        return wording.SUMMARY_WITHDRAWN
     if status == "new" or (status == "open" and ticket["first_responded_at"] is None):
         if is_overdue(ticket, now):
             return wording.SUMMARY_OVERDUE

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from pydantic import create_model, root_validator
 
-from bot.domain.intake import INTAKE_STATES, MISSING_FIELDS
+from bot.domain.intake import INTAKE_STATES, MISSING_FIELDS, OPENING_STATES
 from bot.domain.orders import normalise_order_number
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS, IntakeUpdate, NewTicket
@@ -31,6 +31,7 @@ Status = choice(STATUSES)
 OrderNumberStatus = choice(ORDER_NUMBER_STATUSES)
 RiskFlag = choice(RISK_FLAGS)
 Intake = choice(INTAKE_STATES)
+OpeningIntake = choice(OPENING_STATES)  # a ticket is never posted withdrawn: only a record being collected is
 MissingField = choice(MISSING_FIELDS)
 CustomerDeadline = text(200)
 Description = text(5000)
@@ -106,9 +107,9 @@ class NewTicketBody(Body):
     submitted_at: Optional[Moment] = field(None, description=(
         "when the assistant took the complaint; a ticket delivered late from an outbox counts its promises "
         f"from here. Later than now is taken as now; more than {MAX_SUBMISSION_AGE.days} days ago is refused"))
-    intake: Optional[Intake] = field("complete", description=(
+    intake: Optional[OpeningIntake] = field("complete", description=(
         "collecting: opened at the first message, still being collected (登记中); complete: confirmed; "
-        "incomplete: filed as it stands"))
+        "incomplete: filed as it stands (withdrawn is only reached by PATCH …/intake)"))
     missing_fields: Optional[list[MissingField]] = field(
         [], description="fields still missing (default: computed from the ticket unless complete)",
         messages={"choice": "不认识的字段名：{values}。"})
@@ -187,7 +188,10 @@ class IntakeChange(ChangeBody):
     priority: Priority = field(None, nullable=False, description="raise only: a lower value is ignored")
     risk_flags: list[RiskFlag] = field(None, nullable=False, description="added to the ticket's",
                                        messages={"choice": "不认识的风险标记：{values}。"})
-    intake: Intake = field(None, nullable=False, description="complete clears missing_fields")
+    intake: Intake = field(None, nullable=False, description=(
+        "complete clears missing_fields; withdrawn (the customer withdrew the complaint in the chat) closes a "
+        "record still collecting that no agent claimed or answered — status closed, reason in the history, no "
+        "message or rating request to the customer — and leaves any other ticket open with a note"))
     missing_fields: list[MissingField] = field(
         None, nullable=False, description="default when filed incomplete: computed from the ticket",
         messages={"choice": "不认识的字段名：{values}。"})

@@ -111,7 +111,9 @@ class Ticket(View):
     overdue: bool = field(description="open and past a due time right now")
     csat: Optional[Score] = field(...)
     csat_comment: Optional[str] = field(...)
-    intake: Intake = field(description="collecting (登记中), complete (confirmed) or incomplete (filed as it stands)")
+    intake: Intake = field(description=(
+        "collecting (登记中), complete (confirmed), incomplete (filed as it stands) or withdrawn (顾客已撤销: "
+        "the customer withdrew it while it was collected; closed)"))
     intake_label: str = field(example="信息不全（缺：订单号、诉求）")
     missing_fields: list[MissingField] = field(description="what the record still lacks; [] when complete")
     missing_labels: list[str] = field(example=["订单号", "诉求"])

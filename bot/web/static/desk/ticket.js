@@ -135,6 +135,7 @@
     const names = Object.keys(d.fields || {}).map((name) => INTAKE_FIELDS[name] || name);
     if (d.appended) names.push("补充描述");
     const what = names.length ? `更新登记：${names.join("、")}` : "更新登记";
+    if (d.reason === "withdrawn") return `${what}（顾客撤销了投诉，工单由系统关闭）`;
     return d.reason === "idle" ? `${what}（顾客一段时间未回复，按现有信息提交）` : what;
   }
 
