@@ -32,7 +32,7 @@ LOW_RATING_MAX = 2  # 1–2 of 5 is a low rating
 LOW_COMMENTS_LIMIT = 20
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SUMMED = ("tickets", "open", "overdue", "resolved", "handoffs", "off_hours", "repeat_contacts",
+_SUMMED = ("tickets", "open", "overdue", "resolved", "withdrawn", "handoffs", "off_hours", "repeat_contacts",
            "first_response_met", "first_response_missed", "first_response_pending", "resolution_met",
            "resolution_missed", "resolution_pending", "responded", "resolutions", "csat_count", "csat_sum",
            "csat_1", "csat_2", "csat_3", "csat_4", "csat_5")
@@ -145,7 +145,8 @@ def compute_stats(store: Store, settings: Settings, days: DateRange, now: dateti
         "from": days.first.isoformat(),
         "to": days.last.isoformat(),
         "timezone": settings.timezone,
-        "totals": {key: totals[key] for key in ("tickets", "open", "overdue", "resolved", "handoffs", "off_hours")},
+        "totals": {key: totals[key] for key in ("tickets", "open", "overdue", "resolved", "handoffs", "off_hours",
+                                                 "withdrawn")},
         "by_issue_type": [{"issue_type": key, "label": _label(key), "count": n, "share": _rate(n, count)}
                           for key, n in issue_rows],
         "by_day": by_day,

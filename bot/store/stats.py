@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from bot.domain.intake import WITHDRAWN
 from bot.store import schema
 from bot.store.tickets import ACTIVE_STATUSES, DONE_STATUSES, naive_utc, overdue_condition
 
@@ -122,32 +123,43 @@ def _flag(condition):
 
 
 def _sla(event, due, now: datetime) -> dict[str, Any]:
+    """The conditions of a promise kept, missed and not yet due (summed by the caller)."""
     moment = naive_utc(now)
     return {
-        "met": _flag(and_(event.is_not(None), event <= due)),
+        "met": and_(event.is_not(None), event <= due),
         # Late, or still not done once the due time has passed: unanswered tickets count.
-        "missed": _flag(or_(event > due, and_(event.is_(None), due < moment))),
-        "pending": _flag(and_(event.is_(None), due >= moment)),
+        "missed": or_(event > due, and_(event.is_(None), due < moment)),
+        "pending": and_(event.is_(None), due >= moment),
     }
+
+
+def _kept():
+    """Not withdrawn by the customer during the intake: a withdrawn record was closed by the system
+    with nobody owing an answer, so it counts in no promise, resolution or median."""
+    return or_(t.c.intake.is_(None), t.c.intake != WITHDRAWN)
 
 
 def summary_by_issue_type(conn: Connection, window: Window) -> dict[str, dict[str, int]]:
     """One pass over the window's tickets, per issue type: counts, both promises (met/missed/pending),
     ratings (count, sum, per score), repeat contacts. The service adds the types up for the totals."""
-    first = _sla(t.c.first_responded_at, t.c.first_response_due, window.now)
-    resolution = _sla(t.c.resolved_at, t.c.resolution_due, window.now)
+    kept = _kept()
+    first = {key: _flag(and_(kept, condition)) for key, condition in
+             _sla(t.c.first_responded_at, t.c.first_response_due, window.now).items()}
+    resolution = {key: _flag(and_(kept, condition)) for key, condition in
+                  _sla(t.c.resolved_at, t.c.resolution_due, window.now).items()}
     columns = {
         "tickets": func.count(),
         "open": _flag(t.c.status.in_(ACTIVE_STATUSES)),
         "overdue": _flag(overdue_condition(window.now)),
-        "resolved": _flag(t.c.status.in_(DONE_STATUSES)),
+        "resolved": _flag(and_(kept, t.c.status.in_(DONE_STATUSES))),
+        "withdrawn": _flag(t.c.intake == WITHDRAWN),
         "handoffs": _flag(t.c.handoff_requested.is_(True)),
         "off_hours": _flag(t.c.off_hours.is_(True)),
         "repeat_contacts": _flag(t.c.repeat_contacts > 0),
         **{f"first_response_{key}": value for key, value in first.items()},
         **{f"resolution_{key}": value for key, value in resolution.items()},
         "responded": func.count(t.c.first_responded_at),
-        "resolutions": func.count(t.c.resolved_at),
+        "resolutions": _flag(and_(kept, t.c.resolved_at.is_not(None))),
         "csat_count": func.count(t.c.csat),
         "csat_sum": func.coalesce(func.sum(t.c.csat), 0),
         **{f"csat_{score}": _flag(t.c.csat == score) for score in range(1, 6)},
@@ -217,7 +229,7 @@ def median_first_response_minutes(conn: Connection, window: Window, responded: i
 
 def median_resolution_hours(conn: Connection, window: Window, resolved: int) -> float | None:
     minutes = _minutes(t.c.resolved_at, t.c.created_at, conn.dialect.name)
-    found = _median(conn, minutes, [window.created, t.c.resolved_at.is_not(None)], resolved)
+    found = _median(conn, minutes, [window.created, t.c.resolved_at.is_not(None), _kept()], resolved)
     return None if found is None else found / 60
 
 

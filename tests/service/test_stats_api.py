@@ -76,7 +76,8 @@ def test_every_field_of_the_default_week_matches_the_hand_count(live):
                           "first_response", "resolution", "csat", "repeat_contact_rate", "by_agent", "alerts"}
     assert (stats["from"], stats["to"], stats["timezone"]) == ("2026-11-17", "2026-11-23", "Asia/Shanghai")
     # A B C D E F I J (G is the day before); open: C D E F; overdue now: C (unanswered), D (unresolved), E
-    assert stats["totals"] == {"tickets": 8, "open": 4, "overdue": 3, "resolved": 4, "handoffs": 2, "off_hours": 2}
+    assert stats["totals"] == {"tickets": 8, "open": 4, "overdue": 3, "resolved": 4, "handoffs": 2, "off_hours": 2,
+                               "withdrawn": 0}
     assert stats["by_issue_type"] == [
         {"issue_type": "logistics_delay", "label": "物流延误", "count": 4, "share": 0.5},  # A C D J
         {"issue_type": "after_sales_refund", "label": "售后退款", "count": 2, "share": 0.25},  # E F
@@ -113,6 +114,20 @@ def test_every_field_of_the_default_week_matches_the_hand_count(live):
         {"agent": "max", "handled": 2, "median_first_response_minutes": 10.0, "csat_average": 1.0},
     ]
     assert stats["alerts"] == []  # two of a type today is no spike (ALERT_MIN_COUNT 5)
+
+
+def test_a_record_the_customer_withdrew_counts_in_no_promise(live):
+    """A record withdrawn during the intake was closed by the system with nobody owing an answer:
+    it is a ticket of the day and counted as withdrawn, but neither a missed first response, a
+    resolution, nor part of the resolution median. (A week of its own, away from the seeded one.)"""
+    seed_ticket(live.store, "2025-06-02 10:00", responded="2025-06-02 10:05", resolved="2025-06-02 12:00",
+                status="resolved", assignee="lily")
+    seed_ticket(live.store, "2025-06-03 10:00", resolved="2025-06-03 10:03", status="closed", intake="withdrawn")
+    stats = get_stats(live, "?from=2025-06-02&to=2025-06-08")
+    assert stats["totals"] == {"tickets": 2, "open": 0, "overdue": 0, "resolved": 1, "handoffs": 0, "off_hours": 0,
+                               "withdrawn": 1}
+    assert stats["first_response"] == {"met": 1, "missed": 0, "pending": 0, "met_rate": 1.0, "median_minutes": 5.0}
+    assert stats["resolution"] == {"met": 1, "missed": 0, "pending": 0, "met_rate": 1.0, "median_hours": 2.0}
 
 
 def test_a_range_counts_its_own_days_inclusive(live):

@@ -21,7 +21,8 @@ def seed_ticket(store, created: str, *, zone: ZoneInfo = SHANGHAI, issue_type: s
                 first_response_minutes: int = 15, resolution_hours: int = 24, responded: str | None = None,
                 resolved: str | None = None, assignee: str | None = None, csat: int | None = None,
                 csat_comment: str | None = None, csat_at: str | None = None, handoff: bool = False,
-                off_hours: bool = False, repeat_contacts: int = 0, key: str | None = None) -> dict:
+                off_hours: bool = False, repeat_contacts: int = 0, key: str | None = None,
+                intake: str = "complete") -> dict:
     """One ticket created at `created` (shop-local 'YYYY-MM-DD HH:MM'); due times are the given
     wall-clock minutes/hours after it; `responded`/`resolved`/`csat_at` are shop-local times."""
     from bot.domain.taxonomy import category_of
@@ -39,7 +40,7 @@ def seed_ticket(store, created: str, *, zone: ZoneInfo = SHANGHAI, issue_type: s
         "first_responded_at": local(responded, zone) if responded else None,
         "resolved_at": local(resolved, zone) if resolved else None,
         "csat": csat, "csat_comment": csat_comment, "csat_at": local(csat_at, zone) if csat_at else None,
-        "created_by": "seed",
+        "created_by": "seed", "intake": intake,
     }
     ticket, created_now = store.create_ticket(values, zone)
     assert created_now

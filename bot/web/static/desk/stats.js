@@ -65,6 +65,7 @@
       card("未完成", String(t.open), "待处理、处理中或等顾客回复"),
       card("当前超时", String(t.overdue), "未完成且已过首次响应或解决时限", t.overdue ? "is-bad" : ""),
       card("已解决", String(t.resolved), "已解决或已关闭"),
+      card("顾客撤销", String(t.withdrawn || 0), "登记中顾客说不用处理了，不计入时效"),
       card("转人工", String(t.handoffs), "顾客要求人工客服"),
       card("非工作时间登记", String(t.off_hours), "店铺休息时进来的投诉"),
       card("重复来访率", pct(stats.repeat_contact_rate), "7 天内再次投诉的工单占比"));
