@@ -21,8 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.tickets import ticket_client
-from actions.common import customer_ref, settings
+from actions.common import customer_ref, latest_text, settings
 from bot.domain.dialogue import MAX_ASKS
+from bot.domain.questions import is_hold_on
 from bot.domain.taxonomy import ISSUE_TYPES, issue_type_for_intent
 
 # What a field holds when its budget is spent, and how the ticket names it missing.
@@ -71,11 +72,22 @@ def type_buttons(types: list[str]) -> list[dict[str, str]]:
     return buttons + [{"title": ISSUE_TYPES["other_complaint"].label, "payload": OTHER_BUTTON}]
 
 
+def paused(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> bool:
+    """The customer asked for a moment after this question ("稍等 我找找"): no new ask and no budget
+    spent, just "take your time". True when that was said."""
+    if not asked(tracker).get(slot) or not is_hold_on(latest_text(tracker)):
+        return False
+    dispatcher.utter_message(response="utter_take_your_time")
+    return True
+
+
 class ActionAskIssueType(Action):
     def name(self) -> str:
         return "action_ask_issue_type"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if paused(dispatcher, tracker, "issue_type"):
+            return []
         before, events = _count(tracker, "issue_type")
         likely = likely_types(tracker)
         if before == 0 and likely:
@@ -92,6 +104,8 @@ class ActionAskOrderNumber(Action):
         return "action_ask_order_number"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if paused(dispatcher, tracker, "order_number"):
+            return []
         before, events = _count(tracker, "order_number")
         if before == 0:
             dispatcher.utter_message(response="utter_ask_order_number")
@@ -108,6 +122,8 @@ class ActionAskExpectation(Action):
         return "action_ask_expectation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if paused(dispatcher, tracker, "expectation"):
+            return []
         before, events = _count(tracker, "expectation")
         dispatcher.utter_message(response="utter_ask_expectation" if before == 0 else "utter_ask_expectation_again")
         return events

@@ -57,6 +57,7 @@ from bot.domain.dialogue import (
     withdraws_complaint,
 )
 from bot.domain.orders import find_order_numbers, is_personal_number, is_valid_order_number, normalise_order_number
+from bot.domain.questions import is_hold_on
 from bot.domain.taxonomy import (
     EXPECTATIONS,
     ISSUE_TYPES,
@@ -159,7 +160,8 @@ class ValidateComplaintForm(FormValidationAction):
         """The question asked last was asked twice and is still unanswered: go on without it."""
         requested = tracker.get_slot("requested_slot")
         now = {**{s: tracker.get_slot(s) for s in REQUIRED}, **_slot_values(events)}
-        if not requested or now.get(requested) is not None or not budget_spent(tracker, requested):
+        if not requested or now.get(requested) is not None or not budget_spent(tracker, requested) \
+                or is_hold_on(latest_text(tracker)):  # "稍等 我找找": not given up while they look
             return []
         if requested == "confirm":
             return [SlotSet("confirm", True), SlotSet("filed_as_is", True)]

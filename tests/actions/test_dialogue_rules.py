@@ -68,6 +68,22 @@ async def test_a_reply_that_fills_nothing_after_two_asks_skips_the_field(shop, r
     assert responses(dispatcher) == ["utter_order_number_skipped"]
 
 
+@pytest.mark.parametrize("times_asked", [1, 2])
+async def test_a_customer_looking_for_the_number_is_given_time_not_asked_again(shop, times_asked):
+    """"好 等下我找找": no give-up even after two asks, no third ask, no budget spent."""
+    history = in_form(requested="order_number", filled={"asked": {"order_number": times_asked}})
+    said = user("好 等下我找找", "inform")
+    dispatcher, events = await validate(form_turn(history, said))
+    assert "order_number" not in slot_values(events) and responses(dispatcher) == []
+
+    asking, asked_events = await ask(ActionAskOrderNumber, [*history, said])
+    assert responses(asking) == ["utter_take_your_time"] and asked_events == []
+    # The number comes next: taken as the answer.
+    found = {"order_number": TAOBAO}
+    _dispatcher, events = await validate(form_turn([*history, said], user(TAOBAO, "inform"), found))
+    assert slot_values(events)["order_number"] == TAOBAO
+
+
 async def test_after_one_ask_a_non_answer_keeps_the_form_going_without_a_refrain(shop):
     history = in_form(requested="order_number", filled={"asked": {"order_number": 1}})
     dispatcher, events = await validate(form_turn(history, user("嗯", "affirm")))
