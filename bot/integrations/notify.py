@@ -149,6 +149,7 @@ class Notifier:
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs (`started`)
 
     @classmethod
     def from_settings(cls, settings) -> Notifier:
@@ -164,16 +165,35 @@ class Notifier:
                                      tz=self.tz, now=now)
         return build_payload(self.fmt, fields)
 
+    def started(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The server's loop: notifications queued from worker threads (ticket changes made off
+        the loop, bot.services.store_access) are sent from it."""
+        self.loop = loop
+
     def notify(self, kind: str, ticket: dict) -> None:
-        """Queues a notification in the background; returns at once and never raises."""
+        """Queues a notification in the background; returns at once and never raises. Safe from
+        any thread: off the loop, it is handed to the server's loop (`started`)."""
         if not self.enabled:
             return
         try:
             payload = self.payload(kind, ticket)
-            task = asyncio.get_running_loop().create_task(self.deliver(payload, ticket["id"]))
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            loop = self.loop
+            if running is not None:
+                self._send_soon(payload, ticket["id"])
+            elif loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self._send_soon, payload, ticket["id"])
+            else:
+                raise RuntimeError("no event loop to send it from")
         except Exception:  # noqa: BLE001 - a notification must never break the caller
             log.exception("webhook: could not queue %s notification for %s", kind, ticket.get("id"))
-            return
+
+    def _send_soon(self, payload: dict[str, Any], ticket_id: str) -> None:
+        """(on the loop) Starts sending in a background task."""
+        task = asyncio.get_running_loop().create_task(self.deliver(payload, ticket_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

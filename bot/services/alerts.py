@@ -3,10 +3,12 @@
 The rule is bot.domain.alerts (ALERT_MIN_COUNT, ALERT_FACTOR); the counts come from the database.
 `current_alerts()` feeds `GET /api/stats`, `GET /api/stats/alerts` and the desk's banner;
 `send_spike_notices()` runs in every bot-service process (bot.services.team_notices) and the
-`team_notices` row (bot.store.notices) lets exactly one of them send each message.
+`team_notices` row (bot.store.notices) lets exactly one of them send each message; its database
+work runs in worker threads (`asyncio.to_thread`), so a locked database never stops the loop.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime
 from typing import Any
@@ -67,21 +69,20 @@ async def send_spike_notices(store: Store, settings: Settings, notifier, now: da
     issue types sent by this call."""
     if not notifier.enabled:
         return []
-    alerts = current_alerts(store, settings, now)
+    alerts = await asyncio.to_thread(current_alerts, store, settings, now)
     if not alerts:
         return []
     today = shop_today(settings, now)
     day = today.isoformat()
     today_window = queries.Window(*day_bounds(today, today, settings.tz), now)
-    already = notices.sent(store.engine, "spike", day)
+    already = await asyncio.to_thread(notices.sent, store.engine, "spike", day)
     sent = []
     for alert in alerts:
         subject = alert["issue_type"]
-        if subject in already or not notices.claim(store.engine, "spike", subject, day, now):
+        if subject in already or not await asyncio.to_thread(notices.claim, store.engine, "spike", subject, day, now):
             continue
         try:
-            with store.engine.connect() as conn:
-                examples = queries.latest_descriptions(conn, subject, today_window, EXAMPLES)
+            examples = await asyncio.to_thread(_examples, store, subject, today_window)
             payload = spike_payload(notifier.fmt, alert, examples, shop_name=settings.shop_name,
                                     desk_url=settings.public_url)
             delivered = await notifier.deliver(payload, f"spike {subject} {day}")
@@ -89,10 +90,15 @@ async def send_spike_notices(store: Store, settings: Settings, notifier, now: da
             log.exception("spike notice %s %s failed", subject, day)
             delivered = False
         if delivered:
-            notices.mark_sent(store.engine, "spike", subject, day, now)
+            await asyncio.to_thread(notices.mark_sent, store.engine, "spike", subject, day, now)
             sent.append(subject)
             log.warning("early warning sent: %s today %d (baseline %.2f/day)", subject, alert["count"],
                         alert["baseline"])
         else:
-            notices.release(store.engine, "spike", subject, day)
+            await asyncio.to_thread(notices.release, store.engine, "spike", subject, day)
     return sent
+
+
+def _examples(store: Store, subject: str, window) -> list:
+    with store.engine.connect() as conn:
+        return queries.latest_descriptions(conn, subject, window, EXAMPLES)

@@ -5,10 +5,13 @@ or the declared type), within the size limit (MAX_ATTACHMENT_MB) and the session
 (MAX_ATTACHMENTS_PER_SESSION). It is decoded and saved again by Pillow, which drops EXIF and other
 metadata (GPS location, camera serials) after turning the picture upright; the file is written
 0600 under ATTACHMENTS_DIR with a random name. The chat gets a customer message showing it, so
-the widget, the desk's transcript and the ticket see it. Blocking work: call from an executor.
+the widget, the desk's transcript and the ticket see it. `save` runs the database work through
+the bounded worker threads (bot.services.store_access) and the image work in another thread;
+`for_session` blocks: call it from a worker thread.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -93,8 +96,9 @@ class Attachments:
         return AttachmentRefused("file_too_large", f"图片太大了：每张最多 {self.max_bytes // (1024 * 1024)} MB，"
                                                    "请压缩或截图后再发送。", 413)
 
-    def save(self, session_id: str, data: bytes, now: datetime) -> dict:
-        """Checks, cleans and stores a photo and shows it in the chat; returns its record."""
+    async def save(self, db, session_id: str, data: bytes, now: datetime) -> dict:
+        """Checks, cleans and stores a photo and shows it in the chat; returns its record. `db`:
+        the app's StoreAccess (StoreUnavailable when the database does not answer in time)."""
         if not data:
             raise AttachmentRefused("empty_file", "没有收到图片，请重新选择。", 422)
         if len(data) > self.max_bytes:
@@ -102,10 +106,16 @@ class Attachments:
         content_type = sniff(data)
         if content_type is None:
             raise AttachmentRefused("unsupported_type", "只能发送 JPG、PNG 或 WebP 格式的图片。", 415)
-        if self.store.count_attachments(session_id) >= self.max_per_session:
+        if await db.run(self.store.count_attachments, session_id) >= self.max_per_session:
             raise AttachmentRefused("too_many_attachments", f"本次对话最多可以发送 {self.max_per_session} 张图片，"
                                                             "如需补充请告诉客服。", 429)
-        cleaned, width, height = clean_image(data, content_type)
+        cleaned, width, height = await asyncio.get_running_loop().run_in_executor(None, clean_image, data,
+                                                                                  content_type)
+        return await db.run(self._keep, session_id, content_type, cleaned, width, height, now)
+
+    def _keep(self, session_id: str, content_type: str, cleaned: bytes, width: int, height: int,
+              now: datetime) -> dict:
+        """(worker thread) Writes the cleaned photo and its record, and shows it in the chat."""
         attachment_id = secrets.token_hex(16)
         stored_name = f"{attachment_id}.{TYPES[content_type][1]}"
         private_directory(self.directory)

@@ -3,10 +3,12 @@
 Due on each day the shop opens (its business calendar: weekly hours, public holidays, 调休 and
 the shop's own days) from DIGEST_TIME on; a process that starts later that day still sends it.
 A new installation whose first ticket came today has no yesterday to report and sends nothing.
-Every bot-service process checks; the `team_notices` row (bot.store.notices) lets one send.
+Every bot-service process checks; the `team_notices` row (bot.store.notices) lets one send. The
+database work runs in worker threads (`asyncio.to_thread`), so a locked database never stops the loop.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,24 +59,28 @@ async def send_digest_if_due(store: Store, settings: Settings, notifier, now: da
     if today is None or not notifier.enabled:
         return False
     day = today.isoformat()
-    if SUBJECT in notices.sent(store.engine, "digest", day):
+    if SUBJECT in await asyncio.to_thread(notices.sent, store.engine, "digest", day):
         return False
-    with store.engine.connect() as conn:
-        first = queries.first_ticket_at(conn)
+    first = await asyncio.to_thread(_first_ticket_at, store)
     if first is None or first.astimezone(settings.tz).date() >= today:
         return False  # nothing before today: no empty report from a shop that has just started
-    if not notices.claim(store.engine, "digest", SUBJECT, day, now):
+    if not await asyncio.to_thread(notices.claim, store.engine, "digest", SUBJECT, day, now):
         return False
     try:
-        digest = build_digest(store, settings, today, now)
+        digest = await asyncio.to_thread(build_digest, store, settings, today, now)
         payload = digest_payload(notifier.fmt, digest, shop_name=settings.shop_name, desk_url=settings.public_url)
         delivered = await notifier.deliver(payload, f"digest {day}")
     except Exception:  # noqa: BLE001 - give the claim back, a later pass retries
         log.exception("daily digest %s failed", day)
         delivered = False
     if delivered:
-        notices.mark_sent(store.engine, "digest", SUBJECT, day, now)
+        await asyncio.to_thread(notices.mark_sent, store.engine, "digest", SUBJECT, day, now)
         log.info("daily digest %s sent (%d tickets yesterday)", day, digest["tickets"])
     else:
-        notices.release(store.engine, "digest", SUBJECT, day)
+        await asyncio.to_thread(notices.release, store.engine, "digest", SUBJECT, day)
     return delivered
+
+
+def _first_ticket_at(store: Store) -> datetime | None:
+    with store.engine.connect() as conn:
+        return queries.first_ticket_at(conn)

@@ -22,7 +22,7 @@ async def run_escalation_loop(app, interval: float = ESCALATION_INTERVAL_SECONDS
     ctx = app.ctx
     while True:
         try:
-            ctx.tickets.escalate_overdue(ctx.clock())
+            await ctx.db.in_background(ctx.tickets.escalate_overdue, ctx.clock())  # off the loop
         except Exception:  # noqa: BLE001 - the loop must survive a bad pass
             log.exception("escalation pass failed")
         await asyncio.sleep(interval)

@@ -30,7 +30,7 @@ async def run_intake_filing_loop(app, interval: float | None = None) -> None:
     idle_minutes = ctx.settings.intake_idle_minutes
     while True:
         try:
-            ctx.tickets.file_quiet_intakes(idle_minutes, ctx.clock())
+            await ctx.db.in_background(ctx.tickets.file_quiet_intakes, idle_minutes, ctx.clock())  # off the loop
         except Exception:  # noqa: BLE001 - the loop must survive a bad pass
             log.exception("intake filing pass failed")
         await asyncio.sleep(interval or filing_interval(idle_minutes))

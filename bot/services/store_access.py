@@ -4,6 +4,8 @@ that cannot write (issue 13).
 - `run(fn, …)` calls a store method in a worker thread and waits at most STORE_TIMEOUT_SECONDS;
   a lock held by another process, a read-only file or a full disk become `StoreUnavailable`
   instead of a frozen server or a 500. Other requests (and /healthz) keep being served meanwhile.
+  Every route that uses the database goes through it; the app answers StoreUnavailable with a
+  503 `store_busy` (bot.web.app). Background passes use `in_background` (no time limit).
 - `keep(session_id, items)` (in a worker thread) writes chat messages, or, when the database
   refuses, appends them to the chat spool (bot.store.spool) — so a customer's words are never lost.
 - `replay()` (a background task) writes what the spool holds as soon as the database takes
@@ -35,6 +37,7 @@ WORKERS = 8  # SQLite writes one at a time anyway; reads and PostgreSQL use the 
 REPLAY_SECONDS = 3.0
 PROBE_TIMEOUT_SECONDS = 1.0
 FAILURE_MEMORY_SECONDS = 60.0  # /healthz says "unwritable" this long after a refused write
+SLOW_SECONDS = 30.0  # reports (statistics, exports) wait this long; SQLite's own busy timeout too
 
 MessageItems = list[tuple[str, str, list[dict] | None, dict[str, Any] | None]]
 
@@ -57,16 +60,30 @@ class StoreAccess:
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(*args, **kwargs)` in a worker thread; StoreUnavailable after `timeout` seconds or
         when the database refuses (its other errors pass through)."""
+        return await self.run_within(self.timeout, fn, *args, **kwargs)
+
+    async def run_slow(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`run` for reports that may take seconds (a year of statistics, a CSV export): waits at
+        least SLOW_SECONDS."""
+        return await self.run_within(max(self.timeout, SLOW_SECONDS), fn, *args, **kwargs)
+
+    async def run_within(self, seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`run` with its own bound."""
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wait_for(future, seconds)
         except asyncio.TimeoutError:
-            log.warning("database: no answer within %.1f s (%s)", self.timeout, getattr(fn, "__name__", fn))
-            raise StoreUnavailable(f"no answer within {self.timeout:g} s") from None
+            log.warning("database: no answer within %.1f s (%s)", seconds, getattr(fn, "__name__", fn))
+            raise StoreUnavailable(f"no answer within {seconds:g} s") from None
         except OperationalError as exc:
             self.note_failure(exc)
             raise StoreUnavailable(str(exc.orig or exc)) from None
+
+    async def in_background(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` in a worker thread, waiting as long as it takes: background passes
+        (escalation, filing quiet intakes) that must not hold up the event loop, nor give up."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
 
     def note_failure(self, exc: BaseException) -> None:
         error = str(getattr(exc, "orig", None) or exc)[:200]

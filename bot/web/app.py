@@ -15,14 +15,14 @@ from bot.integrations.rasa_client import RasaClient
 from bot.services.escalation import ESCALATION_INTERVAL_SECONDS, run_escalation_loop
 from bot.services.handoff import Handoff
 from bot.services.intake_idle import run_intake_filing_loop
-from bot.services.store_access import StoreAccess
+from bot.services.store_access import StoreAccess, StoreUnavailable
 from bot.services.tickets import TicketService
 from bot.store import Store, open_store
 from bot.store.live_events import EventLog
 from bot.store.spool import MessageSpool
 from bot.web.auth import LoginThrottle
 from bot.web.events import EventHub
-from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response, readable_cookies
+from bot.web.http import MAX_JSON_BYTES, BadRequest, error_response, readable_cookies, store_busy
 
 _app_names = itertools.count()
 NO_STORE_PATHS = ("/api/tickets", "/api/me", "/api/chat", "/api/progress", "/api/agents", "/api/desk")
@@ -115,6 +115,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     async def _bad_request(request, exc: BadRequest):
         return error_response(exc)  # every 4xx of every route and model, one format
 
+    @app.exception(StoreUnavailable)
+    async def _store_unavailable(request, exc: StoreUnavailable):
+        # The database did not answer within STORE_TIMEOUT_SECONDS (bot.services.store_access): a
+        # desk page says so in HTML, a form login goes back to its page, every API answers 503 JSON.
+        return desk_pages.store_busy_answer(request) or error_response(store_busy())
+
     @app.exception(NotFound, MethodNotSupported, PayloadTooLarge)
     async def _http_errors(request, exc):
         if isinstance(exc, NotFound):
@@ -142,6 +148,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     @app.after_server_start
     async def _start_background(app, loop):
         app.ctx.handoff.control.started(loop)  # Rasa is paused and resumed from the server's loop
+        app.ctx.notifier.started(loop)  # webhooks of changes made in worker threads are sent from it
         app.ctx.escalation_task = loop.create_task(run_escalation_loop(app, app.ctx.escalation_interval))
         app.ctx.intake_task = loop.create_task(run_intake_filing_loop(app))  # quiet chats' complaints filed
         app.ctx.spool_task = loop.create_task(app.ctx.db.replay())  # messages the database refused, written later

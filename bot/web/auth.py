@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 from sanic import Request
 
+from bot.services.store_access import StoreUnavailable
 from bot.web.http import BadRequest
 
 COOKIE_NAME = "desk_session"
@@ -126,15 +127,32 @@ def _machine(request: Request) -> Caller | None:
     return Caller("machine", "bot", "系统")
 
 
-def _agent(request: Request) -> Caller | None:
-    value = request.cookies.get(COOKIE_NAME)
-    if not value:
-        return None
-    ctx = request.app.ctx
-    token = read_session_cookie(ctx.settings.session_secret, value)
-    if token is None:
-        return None
-    found = ctx.store.agent_for_session(token_hash(token), datetime.now(timezone.utc))
+_NOT_YET, _UNAVAILABLE = object(), object()  # request.ctx.agent_session before the lookup, after it failed
+
+
+async def agent_session(request: Request) -> tuple[dict, str] | None:
+    """(agent, CSRF token) of the request's session cookie, or None. Looked up once per request
+    (the presence middleware and the route share it), in a worker thread with the database's
+    bounded wait (bot.services.store_access): StoreUnavailable when the database does not answer,
+    for every later call of the same request too, so no request waits twice."""
+    found = getattr(request.ctx, "agent_session", _NOT_YET)
+    if found is _NOT_YET:
+        found = None
+        token = session_token(request)
+        if token is not None:
+            ctx = request.app.ctx
+            try:
+                found = await ctx.db.run(ctx.store.agent_for_session, token_hash(token), datetime.now(timezone.utc))
+            except StoreUnavailable:
+                found = _UNAVAILABLE
+        request.ctx.agent_session = found
+    if found is _UNAVAILABLE:
+        raise StoreUnavailable("the agent's session could not be read")
+    return found
+
+
+async def _agent(request: Request) -> Caller | None:
+    found = await agent_session(request)
     if found is None:
         return None
     agent, csrf_token = found
@@ -159,9 +177,10 @@ def check_csrf(request: Request, caller: Caller) -> None:
         raise BadRequest("csrf_failed", "页面已过期或请求来源不可信，请刷新客服台后重试。", status=403)
 
 
-def authenticate(request: Request, *, machine: bool = True, agent: bool = True) -> Caller:
-    """The caller of this request, or a 401/403 BadRequest. CSRF is checked for agents here."""
-    caller = _machine(request) or _agent(request)
+async def authenticate(request: Request, *, machine: bool = True, agent: bool = True) -> Caller:
+    """The caller of this request, or a 401/403 BadRequest. CSRF is checked for agents here.
+    StoreUnavailable when an agent's session cannot be read (the app answers 503)."""
+    caller = _machine(request) or await _agent(request)
     if caller is None:
         raise unauthorized()
     if caller.kind == "machine" and not machine:

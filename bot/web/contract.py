@@ -114,7 +114,7 @@ def operation(summary: str, **declared: Any) -> Callable:
 
         @wraps(handler)
         async def route(request, **args):
-            caller = (authenticate(request, machine=access.machine, agent=access.agent)
+            caller = (await authenticate(request, machine=access.machine, agent=access.agent)
                       if access is not None and access.enforced else None)
             for name, kind in path.items():
                 args[name] = kind.from_path(args[name])

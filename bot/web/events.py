@@ -14,7 +14,8 @@ Two modes, one interface:
   follows the table in id order and delivers to this process's subscribers; it wakes at once for
   events published here, on the bus's signal for events of other replicas (PostgreSQL
   LISTEN/NOTIFY, bot.integrations.event_bus), and once a second regardless, so a lost signal (or
-  no bus at all: SQLite) delays an event by at most a second instead of losing it.
+  no bus at all: SQLite) delays an event by at most a second instead of losing it. The tailer
+  reads the log in a worker thread; `since` and `last_id` read it too: call them off the loop.
 """
 from __future__ import annotations
 
@@ -218,10 +219,12 @@ class EventHub:
                 pass
             self._wake.clear()
             try:
-                self.deliver_new()
+                # In a worker thread: a database locked by another process must not stop the loop
+                # (deliveries reach the subscribers' loops thread-safely, in order: `_fan_out`).
+                await self._loop.run_in_executor(None, self.deliver_new)
                 if self._loop.time() >= next_prune:
                     next_prune = self._loop.time() + PRUNE_SECONDS
-                    self._log.prune()
+                    await self._loop.run_in_executor(None, self._log.prune)
             except Exception:  # noqa: BLE001 - the database may be back in a second
                 log.exception("live events: could not read the log")
                 await asyncio.sleep(POLL_SECONDS)

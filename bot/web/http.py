@@ -14,7 +14,7 @@ from sanic.response import json
 from bot.web.schemas.fields import SESSION_ID, SessionId
 
 __all__ = ["SESSION_ID", "BadRequest", "check_session_id", "clean_text", "error_response", "json_object",
-           "readable_cookies"]
+           "readable_cookies", "store_busy"]
 
 
 class BadRequest(SanicException):
@@ -28,6 +28,12 @@ class BadRequest(SanicException):
 
 def error_response(exc: BadRequest):
     return json({"error": exc.code, "message": str(exc), **exc.extra}, status=exc.status_code)
+
+
+def store_busy() -> BadRequest:
+    """The database did not answer in time (bot.services.store_access.StoreUnavailable): a 503
+    the caller may retry, the same for every route."""
+    return BadRequest("store_busy", "系统暂时有点忙，请稍后再试。", status=503)
 
 
 MAX_JSON_BYTES = 1_000_000  # a JSON body; photos have their own limit (MAX_ATTACHMENT_MB)

@@ -21,8 +21,9 @@
 Team notices for a ticket still being collected (intake `collecting`) wait until it is filed
 (complete or incomplete: `new`), unless it is or becomes urgent (`urgent`, at once, once).
 
-Hub listeners (bot.services.handoff.reactions) react to these events inside `publish`. Call from
-the event loop when a notifier is set: webhooks are sent in background tasks.
+Hub listeners (bot.services.handoff.reactions) react to these events inside `publish`. Blocking
+(the database): the web layer calls it from worker threads (bot.services.store_access); the hub
+and the notifier hand events and webhooks to the server's loop from there.
 """
 from __future__ import annotations
 

@@ -38,8 +38,7 @@ async def upload_attachment(request: Request, session_id: SessionId):
         raise BadRequest("missing_field", "缺少字段 file（要上传的图片）。", status=422, field="file")
     service: Attachments = ctx.attachments
     try:
-        record = await asyncio.get_running_loop().run_in_executor(
-            None, service.save, session_id, upload.body, ctx.clock())
+        record = await service.save(ctx.db, session_id, upload.body, ctx.clock())
     except AttachmentRefused as exc:
         raise BadRequest(exc.code, str(exc), status=exc.status, field="file") from None
     view = attachment_view(record)
@@ -50,7 +49,8 @@ async def upload_attachment(request: Request, session_id: SessionId):
 @operation("One evidence photo of this session (another session's id: 404)",
            responses={200: Reply(description="the image", media_type="image/*")}, errors=(404,))
 async def get_attachment(request: Request, session_id: SessionId, attachment_id: AttachmentId):
-    found = request.app.ctx.attachments.for_session(session_id, attachment_id)
+    ctx = request.app.ctx
+    found = await ctx.db.run(ctx.attachments.for_session, session_id, attachment_id)
     if found is None:
         raise _not_found()
     record, path = found

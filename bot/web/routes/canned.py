@@ -25,15 +25,17 @@ def _not_found() -> BadRequest:
 @bp.get("/api/desk/canned-replies")
 @operation("The team's canned replies, by title", access=AGENT, responses={200: CannedReplyList})
 async def list_canned(request: Request, caller: Caller):
-    return json({"replies": [_view(r) for r in request.app.ctx.store.list_canned_replies()]})
+    ctx = request.app.ctx
+    return json({"replies": [_view(r) for r in await ctx.db.run(ctx.store.list_canned_replies)]})
 
 
 @bp.post("/api/desk/canned-replies")
 @operation("Adds a canned reply for the whole team", access=AGENT,
            responses={201: Reply(CannedReplyOne, "added")})
 async def add_canned(request: Request, caller: Caller, body: CannedReplyBody):
-    reply = request.app.ctx.store.add_canned_reply(body.title.strip(), body.text.strip(), body.issue_type,
-                                                   caller.name, now_utc(request))
+    ctx = request.app.ctx
+    reply = await ctx.db.run(ctx.store.add_canned_reply, body.title.strip(), body.text.strip(), body.issue_type,
+                             caller.name, now_utc(request))
     return json({"reply": _view(reply)}, status=201)
 
 
@@ -47,9 +49,9 @@ async def edit_canned(request: Request, caller: Caller, reply_id: CannedId, body
             if changes[name] is None:
                 raise BadRequest("invalid_field", "标题和内容不能为空。", status=422, field=name)
             changes[name] = changes[name].strip()
-    store = request.app.ctx.store
-    reply = store.update_canned_reply(int(reply_id), changes, now_utc(request)) if changes \
-        else store.get_canned_reply(int(reply_id))
+    ctx = request.app.ctx
+    reply = await (ctx.db.run(ctx.store.update_canned_reply, int(reply_id), changes, now_utc(request)) if changes
+                   else ctx.db.run(ctx.store.get_canned_reply, int(reply_id)))
     if reply is None:
         raise _not_found()
     return json({"reply": _view(reply)})
@@ -59,6 +61,7 @@ async def edit_canned(request: Request, caller: Caller, reply_id: CannedId, body
 @operation("Deletes a canned reply", access=AGENT, responses={204: Reply(None, "deleted", media_type="")},
            errors=(404,))
 async def delete_canned(request: Request, caller: Caller, reply_id: CannedId):
-    if not request.app.ctx.store.delete_canned_reply(int(reply_id)):
+    ctx = request.app.ctx
+    if not await ctx.db.run(ctx.store.delete_canned_reply, int(reply_id)):
         raise _not_found()
     return empty()

@@ -18,7 +18,7 @@ from bot.domain.promises import contact_promise
 from bot.services.conversation import Conversations, Incoming, MessageRefused
 from bot.services.store_access import StoreUnavailable
 from bot.web.events import HubClosed
-from bot.web.http import SESSION_ID, BadRequest, check_session_id, clean_text, json_object
+from bot.web.http import SESSION_ID, BadRequest, check_session_id, clean_text, json_object, store_busy
 from bot.web.ratelimit import RateLimiter
 from bot.web.schemas.chat import ChatHistoryQuery, ChatPageQuery, IncomingMessage
 
@@ -53,10 +53,6 @@ async def handle_message(app, session_id: str, body: dict, decision) -> dict:
         return await app.ctx.conversations.handle(session_id, incoming, decision)
     except MessageRefused as exc:
         raise BadRequest(exc.code, str(exc), status=exc.status, **exc.extra) from None
-
-
-def store_busy() -> BadRequest:
-    return BadRequest("store_busy", "系统暂时有点忙，请稍后再试。", status=503)
 
 
 def history_page(ctx, session_id: str, after: int, limit: int) -> tuple[list[dict], bool, dict]:

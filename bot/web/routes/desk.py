@@ -2,7 +2,8 @@
 the middleware that notes which agents are online.
 
 The desk's pages are built on these: after `POST /desk/login` the browser holds the session
-cookie, reads its CSRF token from `GET /api/me` and listens to `GET /api/desk/events`.
+cookie, reads its CSRF token from `GET /api/me` and listens to `GET /api/desk/events`. The
+database is read and written in worker threads (`ctx.db.run`, bot.services.store_access).
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from sanic import Blueprint, Request
 from sanic.response import json, redirect
 
 from bot.domain.privacy import mask_message
+from bot.services.store_access import StoreUnavailable
 from bot.web.auth import (
     COOKIE_NAME,
     Caller,
     LoginThrottle,
+    agent_session,
     authenticate,
     clear_session_cookie,
     safe_next,
@@ -28,7 +31,7 @@ from bot.web.auth import (
     start_session,
     token_hash,
 )
-from bot.web.contract import AGENT, AGENT_PAGE, EITHER, Reply, documented, operation
+from bot.web.contract import AGENT, AGENT_PAGE, EITHER, Reply, documented, operation, operation_of
 from bot.web.events import Event, HubClosed
 from bot.web.http import BadRequest, json_object
 from bot.web.passwords import MAX_PASSWORD_CHARS, dummy_hash, verify_password
@@ -90,22 +93,26 @@ async def login(request: Request):
     name, password, next_path = _login_fields(request)
     address = request.remote_addr or request.ip or "?"
     throttle: LoginThrottle = ctx.login_throttle
-    wait = throttle.retry_after(name, address, ctx.clock())
+    wait = await ctx.db.run(throttle.retry_after, name, address, ctx.clock())
     if wait:
         raise BadRequest("too_many_attempts", f"登录失败次数过多，请 {_wait_text(wait)}后再试。", status=429,
                          retry_after=wait)
-    agent = ctx.store.get_agent(name, with_hash=True)
+    agent = await ctx.db.run(ctx.store.get_agent, name, with_hash=True)
     stored = agent["password_hash"] if agent else dummy_hash()
     ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, password, stored)
     if not ok or agent is None or not agent["active"]:
-        throttle.failed(name, address, ctx.clock())
+        await ctx.db.run(throttle.failed, name, address, ctx.clock())
         log.warning("desk: failed login for %r from %s", name[:64], address)
         if _is_form(request):
             target = f"/desk/login?error=invalid_credentials&next={quote(safe_next(next_path), safe='')}"
             return redirect(target, status=303)
         raise BadRequest("invalid_credentials", "账号或密码不正确。", status=401)
-    throttle.succeeded(name, address)
-    cookie, csrf_token = start_session(ctx.store, ctx.settings, agent["name"], ctx.clock())
+
+    def start() -> tuple[str, str]:  # worker thread
+        throttle.succeeded(name, address)
+        return start_session(ctx.store, ctx.settings, agent["name"], ctx.clock())
+
+    cookie, csrf_token = await ctx.db.run(start)
     log.info("desk: %s logged in from %s", agent["name"], address)
     if _is_form(request):
         response = redirect(safe_next(next_path), status=303)
@@ -122,9 +129,9 @@ async def login(request: Request):
 async def logout(request: Request):
     ctx = request.app.ctx
     token = session_token(request)
-    if token is not None and ctx.store.agent_for_session(token_hash(token), ctx.clock()) is not None:
-        authenticate(request, machine=False)  # a live session needs its CSRF token to be ended
-        ctx.store.delete_agent_session(token_hash(token))
+    if token is not None and await agent_session(request) is not None:
+        await authenticate(request, machine=False)  # a live session needs its CSRF token to be ended
+        await ctx.db.run(ctx.store.delete_agent_session, token_hash(token))
     response = redirect("/desk/login", status=303) if _is_form(request) else json({"ok": True})
     clear_session_cookie(response, ctx.settings)
     return response
@@ -145,24 +152,28 @@ async def me(request: Request, caller: Caller):
 @bp.get("/api/agents")
 @operation("Agents (for assigning tickets)", access=EITHER, responses={200: AgentList})
 async def list_agents(request: Request):
-    agents = request.app.ctx.store.list_agents()
+    ctx = request.app.ctx
+    agents = await ctx.db.run(ctx.store.list_agents)
     return json({"agents": [{"name": a["name"], "display_name": a["display_name"], "active": a["active"]}
                             for a in agents]})
 
 
 async def note_agents_online(request: Request) -> None:
-    """Request middleware (every route): a logged-in agent's request marks them online, an open
-    event stream keeps them online, logging out ends it (bot.services.handoff.presence)."""
-    if not request.cookies.get(COOKIE_NAME):
+    """Request middleware: a logged-in agent's request to the desk (a route agents may call: the
+    desk's pages and API) marks them online, an open event stream keeps them online, logging out
+    ends it (bot.services.handoff.presence). Files, the login page and the customers' routes do
+    not look the session up, so they never wait for the database. The session found is the one
+    the route authenticates with (bot.web.auth.agent_session); when the database does not answer,
+    the route says so (503) and nobody is marked."""
+    if not request.cookies.get(COOKIE_NAME) or not _agents_route(request):
         return
-    token = session_token(request)
-    if token is None:
+    try:
+        found = await agent_session(request)
+    except StoreUnavailable:
         return
-    ctx = request.app.ctx
-    found = ctx.store.agent_for_session(token_hash(token), ctx.clock())
     if found is None:
         return
-    name, presence = found[0]["name"], ctx.handoff.presence
+    name, presence = found[0]["name"], request.app.ctx.handoff.presence
     if request.path == "/desk/logout":
         presence.logged_out(name)
         return
@@ -171,9 +182,23 @@ async def note_agents_online(request: Request) -> None:
         presence.stream_opened(name, id(request), lambda: _still_open(request))
 
 
+def _agents_route(request: Request) -> bool:
+    route = request.route
+    contract = operation_of(route.handler) if route is not None else None
+    return contract is not None and contract.access is not None and contract.access.agent
+
+
 def _still_open(request: Request) -> bool:
     transport = getattr(request, "transport", None)
     return transport is not None and not transport.is_closing()
+
+
+def _missed_events(hub, last_sent: int) -> list[Event] | None:
+    """(worker thread) The events after `last_sent` still kept; None when the log never handed
+    out that id (another database)."""
+    if last_sent > hub.last_id():
+        return None
+    return hub.since(last_sent)
 
 
 def sse_frame(event: Event) -> str:
@@ -194,21 +219,22 @@ async def desk_events(request: Request):
     proxies from closing the stream. Reconnecting browsers send Last-Event-ID and get what they
     missed (from the last few hundred events). Event ids come from the database: unique across
     restarts and replicas, so this works after a restart and behind a load balancer."""
-    hub = request.app.ctx.events
+    ctx = request.app.ctx
+    hub = ctx.events
     raw_last = request.headers.get("last-event-id") or request.args.get("last_event_id") or ""
     last_sent = int(raw_last) if raw_last.isdigit() else 0
     subscription = hub.subscribe()  # before replaying, so nothing falls between the two
-    if last_sent > hub.last_id():
-        last_sent = 0  # an id this log never handed out (another database): start afresh, drop nothing
     try:
+        missed = await ctx.db.run(_missed_events, hub, last_sent) if last_sent else []
+        if missed is None:
+            last_sent = 0  # an id this log never handed out (another database): start afresh, drop nothing
         response = await request.respond(
             content_type="text/event-stream; charset=utf-8",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         await response.send("retry: 3000\n\n")
-        if last_sent:
-            for event in hub.since(last_sent):
-                await response.send(sse_frame(event))
-                last_sent = event.id
+        for event in missed or []:
+            await response.send(sse_frame(event))
+            last_sent = event.id
         while True:
             try:
                 event = await subscription.next(timeout=KEEPALIVE_SECONDS)

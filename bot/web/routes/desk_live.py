@@ -27,11 +27,16 @@ async def live_lane(request: Request, caller: Caller):
     ctx = request.app.ctx
     now = ctx.clock()
     queue = ctx.handoff.queue
+
+    def read() -> tuple[list, float]:  # worker thread: the queued tickets and the claim times
+        return queue.waiting(), queue.minutes_per_customer()
+
+    lane, minutes = await ctx.db.run(read)
     waiting = [{"ticket": ticket_view(ticket, now, ctx.settings.tz), "session_id": session_id, "position": n,
                 "waiting_since": since.isoformat(),
                 "waiting_seconds": max(0, int((now - since).total_seconds()))}
-               for n, (ticket, session_id, since) in enumerate(queue.waiting(), start=1)]
-    return json({"waiting": waiting, "minutes_per_customer": queue.minutes_per_customer(),
+               for n, (ticket, session_id, since) in enumerate(lane, start=1)]
+    return json({"waiting": waiting, "minutes_per_customer": minutes,
                  **_presence(request, caller.name)})
 
 

@@ -5,6 +5,8 @@ The pages are plain HTML in bot/web/static/desk; their scripts read the JSON API
 The only values put into the HTML here are fixed texts, the taxonomy's labels and the shop's
 settings, all escaped; a strict Content-Security-Policy (no inline scripts) backs that up.
 Pages other than the login need a logged-in agent and send everyone else to the login page.
+When the database does not answer in time (bot.services.store_access), a page says so in plain
+words (503, `store_busy_answer`) rather than sending a logged-in agent to the login page.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sanic.response import html as html_response
 from bot.domain.suggestions import suggestions_for_ticket
 from bot.domain.taxonomy import CATEGORIES, EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES, TICKET_ID
 from bot.domain.triage import FLAG_LABELS_ZH
+from bot.services.store_access import StoreUnavailable
 from bot.web.auth import Caller, authenticate, safe_next
 from bot.web.contract import AGENT, AGENT_PAGE, HTML_PAGE, TO_LOGIN, Reply, documented, operation
 from bot.web.http import BadRequest
@@ -48,6 +51,7 @@ LOGIN_ERRORS = {
     "invalid_credentials": "账号或密码不正确，请重新输入。",
     "too_many_attempts": "登录失败次数过多，请稍后再试。",
     "session_expired": "登录已过期，请重新登录。",
+    "store_busy": "系统暂时有点忙，请稍后再登录。",
 }
 LOGIN_NOTICES = {"logged_out": "已退出登录。"}
 
@@ -89,12 +93,26 @@ def render_page(request: Request, name: str, status: int = 200, **values: str) -
     return html_response(text, status=status, headers=PAGE_HEADERS)
 
 
-def _agent(request: Request) -> Caller | None:
+async def _agent(request: Request) -> Caller | None:
     try:
-        caller = authenticate(request, machine=False)
+        caller = await authenticate(request, machine=False)
     except BadRequest:
         return None
     return caller if caller.is_agent else None
+
+
+def store_busy_answer(request: Request) -> HTTPResponse | None:
+    """What a desk page or a form login answers when the database did not answer in time; None
+    for the JSON API (bot.web.app answers 503 `store_busy` there)."""
+    path = request.path
+    if path == "/desk/login" and request.method == "POST":
+        if not (request.content_type or "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            return None
+        next_path = safe_next(request.form.get("next"))
+        return redirect(f"/desk/login?error=store_busy&next={quote(next_path, safe='')}", status=303)
+    if request.method in ("GET", "HEAD") and (path == "/desk" or path.startswith("/desk/")):
+        return render_page(request, "busy.html", status=503)  # the pages: the rest under /desk are files
+    return None
 
 
 def _to_login(request: Request) -> HTTPResponse:
@@ -110,7 +128,11 @@ def _to_login(request: Request) -> HTTPResponse:
     {"name": "notice", "in": "query", "schema": {"type": "string", "enum": list(LOGIN_NOTICES)}}))
 async def login_page(request: Request):
     next_path = safe_next(request.args.get("next"))
-    if _agent(request) is not None:
+    try:
+        logged_in = await _agent(request) is not None
+    except StoreUnavailable:
+        logged_in = False  # the database is busy: the form, which says so when it is sent
+    if logged_in:
         return redirect(next_path, status=303)
     error = LOGIN_ERRORS.get(request.args.get("error") or "", "")
     notice = LOGIN_NOTICES.get(request.args.get("notice") or "", "")
@@ -121,7 +143,7 @@ async def login_page(request: Request):
 @bp.get("/desk")
 @documented("The desk's ticket queue (HTML)", access=AGENT_PAGE, responses={200: HTML_PAGE, 303: TO_LOGIN})
 async def queue_page(request: Request):
-    if _agent(request) is None:
+    if await _agent(request) is None:
         return _to_login(request)
     return render_page(request, "queue.html")
 
@@ -130,10 +152,11 @@ async def queue_page(request: Request):
 @documented("The desk's page of one ticket (HTML)", access=AGENT_PAGE, path={"ticket_id": TicketId}, responses={
     200: HTML_PAGE, 303: TO_LOGIN, 404: Reply(description="no such ticket (HTML page)", media_type="text/html")})
 async def ticket_page(request: Request, ticket_id: str):
-    if _agent(request) is None:
+    if await _agent(request) is None:
         return _to_login(request)
+    ctx = request.app.ctx
     ticket_id = ticket_id.strip().upper()
-    if not TICKET_ID.match(ticket_id) or request.app.ctx.store.get_ticket(ticket_id) is None:
+    if not TICKET_ID.match(ticket_id) or await ctx.db.run(ctx.store.get_ticket, ticket_id) is None:
         return render_page(request, "missing.html", status=404)
     return render_page(request, "ticket.html", ticket_id=ticket_id)
 
@@ -141,7 +164,7 @@ async def ticket_page(request: Request, ticket_id: str):
 @bp.get("/desk/stats")
 @documented("The desk's statistics (HTML)", access=AGENT_PAGE, responses={200: HTML_PAGE, 303: TO_LOGIN})
 async def stats_page(request: Request):
-    if _agent(request) is None:
+    if await _agent(request) is None:
         return _to_login(request)
     return render_page(request, "stats.html")
 
@@ -163,7 +186,8 @@ async def asset(request: Request, name: str):
            access=AGENT, responses={200: Suggestions})
 async def ticket_suggestions(request: Request, ticket_id: TicketId):
     """Solution options for the agent (never sent to the customer by the service)."""
-    ticket = request.app.ctx.store.get_ticket(ticket_id)
+    ctx = request.app.ctx
+    ticket = await ctx.db.run(ctx.store.get_ticket, ticket_id)
     if ticket is None:
         raise BadRequest("ticket_not_found", "找不到这个工单。", status=404)
     return json({"ticket_id": ticket["id"], "issue_type": ticket["issue_type"],

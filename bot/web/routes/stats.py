@@ -3,13 +3,12 @@ chart library the statistics page loads, and the background task for early warni
 
 Who may read: agents with their login session and machines with the bearer token (like the other
 ticket API routes). Every number is computed in the database (bot.services.stats); the queries
-run in a worker thread so a year of statistics never holds up a customer's chat. The fields are
+run in a worker thread so a year of statistics never holds up a customer's chat, bounded in time
+(bot.services.store_access: a database that does not answer becomes a 503). The fields are
 described in docs/TICKET_API.md.
 """
 from __future__ import annotations
 
-import asyncio
-import functools
 import re
 from pathlib import Path
 
@@ -38,10 +37,6 @@ VENDOR_FILES = {"echarts.min.js": "text/javascript; charset=utf-8"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
-async def _in_thread(function, *args):
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
-
-
 def _range(request: Request):
     ctx = request.app.ctx
     today = ctx.clock().astimezone(ctx.settings.tz).date()
@@ -55,10 +50,10 @@ def _range(request: Request):
 @documented("The lead's statistics of a date range, computed in the database", access=EITHER,
             parameters=_RANGE, responses={200: _STATS_JSON}, errors=(400,))
 async def stats(request: Request):
-    authenticate(request)
+    await authenticate(request)
     ctx = request.app.ctx
     days = _range(request)
-    return json(await _in_thread(compute_stats, ctx.store, ctx.settings, days, ctx.clock()),
+    return json(await ctx.db.run_slow(compute_stats, ctx.store, ctx.settings, days, ctx.clock()),
                 headers={"Cache-Control": "no-store"})
 
 
@@ -66,10 +61,10 @@ async def stats(request: Request):
 @documented("Tickets by shop-local weekday and hour over a date range", access=EITHER,
             parameters=_RANGE, responses={200: _STATS_JSON}, errors=(400,))
 async def heatmap(request: Request):
-    authenticate(request)
+    await authenticate(request)
     ctx = request.app.ctx
     days = _range(request)
-    return json(await _in_thread(hour_weekday_counts, ctx.store, ctx.settings, days, ctx.clock()),
+    return json(await ctx.db.run_slow(hour_weekday_counts, ctx.store, ctx.settings, days, ctx.clock()),
                 headers={"Cache-Control": "no-store"})
 
 
@@ -78,10 +73,10 @@ async def heatmap(request: Request):
             responses={200: Reply(description="{alerts, min_count, factor}")})
 async def alerts(request: Request):
     """Just today's spikes (the desk's banner polls this; cheaper than the whole statistics)."""
-    authenticate(request)
+    await authenticate(request)
     ctx = request.app.ctx
     now = ctx.clock()
-    found = await _in_thread(current_alerts, ctx.store, ctx.settings, now)
+    found = await ctx.db.run(current_alerts, ctx.store, ctx.settings, now)
     return json({"alerts": found, "min_count": ctx.settings.alert_min_count, "factor": ctx.settings.alert_factor},
                 headers={"Cache-Control": "no-store"})
 

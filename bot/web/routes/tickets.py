@@ -5,6 +5,9 @@ Replies to customers are agents-only (a person answers); `/api/progress` and rat
 assistant only and answer strictly for the asking customer. Each route's contract — access, path,
 query and body models (bot/web/schemas/tickets.py), answers (bot/web/schemas/views.py) — is declared
 on it with `@operation`, which enforces it; `GET /api/openapi.json` describes the same declarations.
+The database is used from worker threads with a bounded wait (`ctx.db.run`,
+bot.services.store_access): a locked database makes a route answer 503 `store_busy` (bot.web.app)
+instead of holding up every other request.
 """
 from __future__ import annotations
 
@@ -63,6 +66,15 @@ def _transcript(store, ticket: dict) -> list[dict]:
     return [mask_message(m) for m in store.list_messages(ticket["session_id"], limit=5000)]
 
 
+def _ticket_page(store, ticket_id: str) -> tuple[dict, list[dict], list[dict], list[dict]] | None:
+    """(worker thread) A ticket, its transcript, audit trail and photos; None when there is none."""
+    ticket = store.get_ticket(ticket_id)
+    if ticket is None:
+        return None
+    attachments = store.session_attachments(ticket["session_id"]) if ticket["session_id"] else []
+    return ticket, _transcript(store, ticket), store.list_events(ticket["id"]), attachments
+
+
 # -- machine and agent endpoints -------------------------------------------------------------------
 
 @bp.post("/api/tickets")
@@ -71,7 +83,8 @@ def _transcript(store, ticket: dict) -> list[dict]:
 async def create_ticket(request: Request, caller: Caller, body: NewTicketBody):
     ctx = request.app.ctx
     now = now_utc(request)
-    ticket, created = ctx.tickets.open(body.new_ticket(created_by=caller.name), now=body.created_at(now))
+    ticket, created = await ctx.db.run(ctx.tickets.open, body.new_ticket(created_by=caller.name),
+                                       now=body.created_at(now))
     view = ticket_view(ticket, now, ctx.settings.tz)
     return json({"id": ticket["id"], "created": created, "first_response_due_text": view["first_response_due_text"],
                  "ticket": view}, status=201 if created else 200)
@@ -95,7 +108,7 @@ async def list_tickets(request: Request, caller: Caller, query: TicketQuery):
         limit=query.limit, offset=query.offset,
     )
     now = now_utc(request)
-    tickets, total = ctx.store.find_tickets(filters, now)
+    tickets, total = await ctx.db.run(ctx.store.find_tickets, filters, now)
     return json({"tickets": [ticket_view(t, now, ctx.settings.tz) for t in tickets], "total": total,
                  "limit": filters.limit, "offset": filters.offset})
 
@@ -116,7 +129,7 @@ async def export_tickets(request: Request, query: ExportQuery):
     if (last - first).days >= MAX_EXPORT_DAYS:
         raise BadRequest("invalid_date", f"一次最多导出 {MAX_EXPORT_DAYS} 天。", field="from")
     start, end = day_bounds(first, last, ctx.settings.tz)
-    body = ctx.store.export_csv(start, end, ctx.settings.tz)
+    body = await ctx.db.run_slow(ctx.store.export_csv, start, end, ctx.settings.tz)
     return raw(body.encode("utf-8"), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="tickets_{first:%Y%m%d}_{last:%Y%m%d}.csv"',
         "Cache-Control": "no-store"})
@@ -126,14 +139,14 @@ async def export_tickets(request: Request, query: ExportQuery):
 @operation("One ticket with its transcript and audit trail", access=EITHER, responses={200: OneTicket})
 async def get_ticket(request: Request, ticket_id: TicketId):
     ctx = request.app.ctx
-    ticket = ctx.store.get_ticket(ticket_id)
-    if ticket is None:
+    found = await ctx.db.run(_ticket_page, ctx.store, ticket_id)
+    if found is None:
         raise _not_found()
+    ticket, transcript, events, attachments = found
     view = ticket_view(ticket, now_utc(request), ctx.settings.tz)
-    view["transcript"] = _transcript(ctx.store, ticket)
-    view["events"] = [event_view(e) for e in ctx.store.list_events(ticket["id"])]
-    view["attachments"] = ([attachment_view(a) for a in ctx.store.session_attachments(ticket["session_id"])]
-                           if ticket["session_id"] else [])
+    view["transcript"] = transcript
+    view["events"] = [event_view(e) for e in events]
+    view["attachments"] = [attachment_view(a) for a in attachments]
     return json({"ticket": view})
 
 
@@ -143,14 +156,18 @@ async def update_ticket(request: Request, ticket_id: TicketId, caller: Caller, b
     ctx = request.app.ctx
     changes: dict[str, Any] = body.changes()
     assignee = changes.get("assignee")
-    if assignee is not None:
-        agent = ctx.store.get_agent(assignee) if len(assignee) <= 64 else None
-        if agent is None or not agent["active"]:
-            raise invalid_field("assignee", f"没有名为 {assignee[:40]!r} 的在岗客服。", "unknown_agent")
     note = body.note.strip() if body.note is not None else None
+
+    def change() -> tuple[dict, list[dict]]:  # worker thread
+        if assignee is not None:
+            agent = ctx.store.get_agent(assignee) if len(assignee) <= 64 else None
+            if agent is None or not agent["active"]:
+                raise invalid_field("assignee", f"没有名为 {assignee[:40]!r} 的在岗客服。", "unknown_agent")
+        return ctx.tickets.update(ticket_id, changes, caller.name, note=note, reason=body.reason,
+                                  now=now_utc(request), by=caller.name)
+
     try:
-        ticket, written = ctx.tickets.update(ticket_id, changes, caller.name, note=note, reason=body.reason,
-                                             now=now_utc(request), by=caller.name)
+        ticket, written = await ctx.db.run(change)
     except TicketNotFound:
         raise _not_found() from None
     except ReasonRequired:
@@ -168,7 +185,7 @@ async def update_intake(request: Request, ticket_id: TicketId, caller: Caller, b
     ctx = request.app.ctx
     now = now_utc(request)
     try:
-        ticket, written = ctx.tickets.update_intake(ticket_id, body.update(), caller.name, now=now)
+        ticket, written = await ctx.db.run(ctx.tickets.update_intake, ticket_id, body.update(), caller.name, now=now)
     except TicketNotFound:
         raise _not_found() from None
     except TicketClosed:
@@ -184,8 +201,8 @@ async def reply_to_customer(request: Request, ticket_id: TicketId, caller: Calle
     text = body.text
     now = now_utc(request)
     try:
-        ticket, message = ctx.tickets.reply(ticket_id, text.strip(), caller.name, display_name=caller.display_name,
-                                            now=now)
+        ticket, message = await ctx.db.run(ctx.tickets.reply, ticket_id, text.strip(), caller.name,
+                                           display_name=caller.display_name, now=now)
     except TicketNotFound:
         raise _not_found() from None
     except NoConversation:
@@ -203,17 +220,22 @@ async def customer_progress(request: Request, query: ProgressQuery):
     session_id, customer_ref, ticket_id = query.session_id, query.customer_ref, query.ticket_id
     if not session_id and not customer_ref:
         raise BadRequest("missing_customer", "需要 session_id 或 customer_ref 来确认是哪位顾客。", status=422)
-    tickets = ctx.store.tickets_for_customer(session_id=session_id, customer_ref=customer_ref, limit=50)
-    if ticket_id is not None:
-        # Someone else's ticket and no ticket at all look the same: nothing leaks, not even existence.
-        tickets = [t for t in tickets if t["id"] == ticket_id.upper()]
-        if not tickets:
-            raise _not_found()
     now = now_utc(request)
-    return json({"tickets": [_customer_view(ctx, t, now) for t in tickets]})
+
+    def views() -> list[dict]:  # worker thread
+        tickets = ctx.store.tickets_for_customer(session_id=session_id, customer_ref=customer_ref, limit=50)
+        if ticket_id is not None:
+            # Someone else's ticket and no ticket at all look the same: nothing leaks, not even existence.
+            tickets = [t for t in tickets if t["id"] == ticket_id.upper()]
+            if not tickets:
+                raise _not_found()
+        return [_customer_view(ctx, t, now) for t in tickets]
+
+    return json({"tickets": await ctx.db.run(views)})
 
 
 def _customer_view(ctx, ticket: dict, now: datetime) -> dict:
+    """(worker thread) A ticket as the customer may see it, with the agent's display name."""
     agent = ctx.store.get_agent(ticket["assignee"]) if ticket["assignee"] else None
     return customer_view(ticket, now, ctx.settings.tz, agent["display_name"] if agent else None)
 
@@ -225,8 +247,13 @@ async def rate_ticket(request: Request, ticket_id: TicketId, body: Rating):
     ctx = request.app.ctx
     session_id, score, comment = body.session_id, body.score, body.comment
     now = now_utc(request)
-    try:
+
+    def rate() -> dict:  # worker thread
         ticket = ctx.tickets.rate(ticket_id, session_id, score, (comment or "").strip() or None, now=now)
+        return _customer_view(ctx, ticket, now)
+
+    try:
+        view = await ctx.db.run(rate)
     except TicketNotFound:
         raise _not_found() from None
-    return json({"ticket": _customer_view(ctx, ticket, now)})
+    return json({"ticket": view})

@@ -267,6 +267,23 @@ const Desk = (() => {
     }
   }
 
+  /* -- reasons for ending a ticket nobody answered ------------------------------------------- */
+  /* One list for closing one ticket (ticket.html) and several (queue.html): the value is what the
+     customer is told, the label what the agent picks; the last one is the agent's own words.
+     Every <select data-close-reasons> is filled from it when the page loads. */
+  const CLOSE_REASONS = [
+    ["已电话联系您并处理完毕", "已电话联系顾客并处理完毕"],
+    ["您已撤回这次投诉", "顾客撤回"],
+    ["已在订单后台为您处理完毕", "已在订单后台处理"],
+    ["同一问题已在您的另一张工单中处理", "重复工单，已在另一张工单处理"],
+    ["", "其他（请填写）"],
+  ];
+  function fillCloseReasons(select) {
+    select.replaceChildren(...CLOSE_REASONS.map(([value, label]) => el("option", { value, text: label })));
+    return select;
+  }
+  document.querySelectorAll("select[data-close-reasons]").forEach(fillCloseReasons);
+
   /* -- early warning (预警) banner ------------------------------------------------------------ */
   function showAlerts(node, alerts) {
     if (!node) return;
@@ -295,6 +312,6 @@ const Desk = (() => {
   return {
     data, state, el, api, ApiError, loadMe, loadAgents, agentName, actorName, formatTime, countdown,
     watchCountdown, priorityBadge, statusBadge, liveEvents, toast, fillTopbar, debounce, issueLabels, now,
-    showAlerts, watchAlerts, onLive, clock,
+    showAlerts, watchAlerts, onLive, clock, CLOSE_REASONS, fillCloseReasons,
   };
 })();
