@@ -12,6 +12,7 @@ about a change live in bot.services.tickets; these methods only keep the data co
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 from datetime import date, datetime, timezone
@@ -189,19 +190,27 @@ class TicketStore:
         return self.get_ticket(ticket_id), written
 
     def add_reply(self, ticket_id: str, text: str, agent_name: str, now: datetime,
-                  display_name: str | None = None) -> tuple[dict, dict]:
+                  display_name: str | None = None, client_id: str | None = None) -> tuple[dict, dict, bool]:
         """An agent's message to the customer: written to the chat (sender `agent`) so the customer
         sees it, audited, and the first one stamps `first_responded_at`. A new ticket becomes open.
+        A `client_id` this ticket's chat already has (the desk sent the reply again after a
+        timeout) writes nothing: the stored message is returned.
 
-        Returns (ticket, message). Raises TicketNotFound, NoConversation.
+        Returns (ticket, message, created). Raises TicketNotFound, NoConversation.
         """
         t, m = schema.tickets, schema.chat_messages
         moment = naive_utc(now)
         with self.engine.begin() as conn:
-            ticket = self._lock_ticket(conn, ticket_id, now)
+            ticket = self._lock_ticket(conn, ticket_id, now)  # also serialises two sends of one reply
             if not ticket["session_id"]:
                 raise NoConversation(ticket_id)
+            if client_id:
+                sent = self._agent_message_with(conn, ticket["session_id"], client_id)
+                if sent is not None:
+                    return ticket, sent, False
             meta = {"agent": agent_name, "display_name": display_name or agent_name, "ticket_id": ticket_id}
+            if client_id:
+                meta["client_id"] = client_id
             result = conn.execute(m.insert().values(session_id=ticket["session_id"], sender="agent", text=text,
                                                     meta=to_json(meta), created_at=moment))
             message_id = int(result.inserted_primary_key[0])
@@ -220,7 +229,20 @@ class TicketStore:
                                   at=now, conn=conn)
         message = {"id": message_id, "sender": "agent", "text": text, "buttons": [], "meta": meta,
                    "created_at": now.astimezone(timezone.utc).isoformat()}
-        return self.get_ticket(ticket_id), message
+        return self.get_ticket(ticket_id), message, True
+
+    @staticmethod
+    def _agent_message_with(conn: Connection, session_id: str, client_id: str) -> dict | None:
+        """The agent message of this chat sent with `client_id`, among its latest 50 agent messages."""
+        m = schema.chat_messages
+        rows = conn.execute(select(m).where(m.c.session_id == session_id, m.c.sender == "agent")
+                            .order_by(m.c.id.desc()).limit(50)).mappings().all()
+        for row in rows:
+            meta = json.loads(row["meta"]) if row["meta"] else {}
+            if meta.get("client_id") == client_id:
+                return {"id": row["id"], "sender": "agent", "text": row["text"], "buttons": [], "meta": meta,
+                        "created_at": aware_utc(row["created_at"]).isoformat()}
+        return None
 
     def set_csat(self, ticket_id: str, session_id: str, score: int, comment: str | None,
                  now: datetime, details: dict | None = None) -> dict:

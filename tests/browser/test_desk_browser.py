@@ -240,7 +240,8 @@ def test_agent_journey_from_urgent_ticket_to_resolution(live, page):
     # The lead's statistics count the same tickets.
     page.click("nav a[href='/desk/stats']")
     page.wait_for_selector("body[data-ready='1']")  # tests/browser/test_stats_browser.py tests the page itself
-    expect(page.locator("#stat-cards .stat-card")).to_have_count(7)
+    expect(page.locator("#stat-cards .stat-card")).to_have_count(8)
+    expect(page.locator("#stat-cards")).to_contain_text("顾客撤销")
     expect(page.locator("#issue-table")).to_contain_text("质量问题")
     assert page.evaluate("window.__csp") == []
 

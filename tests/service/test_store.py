@@ -133,7 +133,8 @@ def test_audit_trail_records_every_step(store):
     ticket, written = store.update_ticket(ticket["id"], {"assignee": "lily"}, "lily", later)
     assert ticket["status"] == "open"  # claiming opens it
     assert [e["action"] for e in written] == ["assigned", "status_changed"]
-    ticket, message = store.add_reply(ticket["id"], "您好，我马上帮您查物流。", "lily", later, display_name="丽丽")
+    ticket, message, _created = store.add_reply(ticket["id"], "您好，我马上帮您查物流。", "lily", later,
+                                                display_name="丽丽")
     assert ticket["first_responded_at"] == later
     store.add_reply(ticket["id"], "已催快递。", "lily", later + timedelta(minutes=5))
     assert store.get_ticket(ticket["id"])["first_responded_at"] == later  # only the first reply counts

@@ -143,11 +143,15 @@ class TicketService:
         return self.update(ticket_id, {"status": status}, actor, note=reason, reason=reason, now=now, **event_data)
 
     def reply(self, ticket_id: str, text: str, agent: str, *, display_name: str | None = None,
-              now: datetime | None = None) -> tuple[dict, dict]:
+              now: datetime | None = None, client_id: str | None = None) -> tuple[dict, dict]:
         """An agent's message to the customer (stored in the chat; the first one stamps the first
-        response). Returns (ticket, message); raises TicketNotFound, NoConversation."""
+        response). The same `client_id` again returns the stored message and sends nothing.
+        Returns (ticket, message); raises TicketNotFound, NoConversation."""
         now = now or self.clock()
-        ticket, message = self.store.add_reply(ticket_id, text, agent, now, display_name=display_name)
+        ticket, message, created = self.store.add_reply(ticket_id, text, agent, now, display_name=display_name,
+                                                        client_id=client_id)
+        if not created:
+            return ticket, message
         self._publish("message", {"session_id": ticket["session_id"], "ticket_id": ticket_id, "message": message})
         self._updated(ticket, [{"action": "replied", "details": {"message_id": message["id"]}}], now)
         return ticket, message

@@ -202,7 +202,7 @@ async def reply_to_customer(request: Request, ticket_id: TicketId, caller: Calle
     now = now_utc(request)
     try:
         ticket, message = await ctx.db.run(ctx.tickets.reply, ticket_id, text.strip(), caller.name,
-                                           display_name=caller.display_name, now=now)
+                                           display_name=caller.display_name, now=now, client_id=body.client_id)
     except TicketNotFound:
         raise _not_found() from None
     except NoConversation:

@@ -2,13 +2,12 @@
 widget (HTTP body or WebSocket frame), the conversation so far, the shop's opening status."""
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from pydantic import validator
 
 from bot.web.schemas.base import Body, Query
-from bot.web.schemas.fields import Text, choice, field, json_object, text, whole
+from bot.web.schemas.fields import ClientId, choice, field, json_object, text, whole
 from bot.web.schemas.views import ChatMessage, View
 
 MAX_METADATA_CHARS = 2000
@@ -16,11 +15,6 @@ MAX_TITLE_CHARS = 100
 
 Metadata = json_object(MAX_METADATA_CHARS)
 ChatMode = choice(("bot", "human", "degraded"))
-
-
-class ClientId(Text):
-    pattern = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-    max_length = 64
 
 
 class IncomingMessage(Body):

@@ -151,6 +151,13 @@ def text(max_length: int | None = None, *, blank: bool = True) -> type[Text]:
     return type("Text", (Text,), {"max_length": max_length, "blank": blank})
 
 
+
+class ClientId(Text):
+    """A sender's own id for one message: the same id sent again is the same message."""
+
+    pattern = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+    max_length = 64
+
 class Line(Text):
     """A one-line value (names, references, search words): no control characters."""
 

@@ -17,7 +17,21 @@ from bot.domain.orders import normalise_order_number
 from bot.domain.taxonomy import EXPECTATIONS, ISSUE_TYPES, PRIORITIES, STATUSES
 from bot.services.tickets import ORDER_NUMBER_STATUSES, RISK_FLAGS, IntakeUpdate, NewTicket
 from bot.web.schemas.base import Body, Query, invalid_field, tidy_schema
-from bot.web.schemas.fields import Day, Flag, Line, Moment, Problem, SessionId, Text, choice, field, line, text, whole
+from bot.web.schemas.fields import (
+    ClientId,
+    Day,
+    Flag,
+    Line,
+    Moment,
+    Problem,
+    SessionId,
+    Text,
+    choice,
+    field,
+    line,
+    text,
+    whole,
+)
 
 MAX_SUBMISSION_AGE = timedelta(days=30)
 MAX_PAGE = 500
@@ -216,6 +230,9 @@ class AgentReply(Body):
     """`POST /api/tickets/{id}/replies`; the limit is the setting MAX_MESSAGE_CHARS."""
 
     text: Text = field(description="shown in the customer's chat as the agent's message")
+    client_id: Optional[ClientId] = field(
+        None, description="the desk's id for this reply: sent again (after a timeout or a 503), stored and shown once",
+        invalid="字段 client_id 只能包含字母、数字、_ 和 -，最长 64 个字符。")
 
     @classmethod
     def for_settings(cls, settings: Any) -> type[Body]:

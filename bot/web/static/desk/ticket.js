@@ -319,13 +319,22 @@
       act($("add-note"), async () => { await patch({ note: text }); noteText.value = ""; }, "备注已添加。");
     });
 
+    // One id per text being sent: sending it again (after a timeout or "系统暂时有点忙") never
+    // reaches the customer twice; a different text is a new reply.
+    let draft = null;
+    const newDraftId = () => (window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
     const sendReply = () => {
       const text = replyText.value.trim();
       if (!text) { Desk.toast("回复不能为空。", "error"); return; }
       if (text.includes("＿＿")) { Desk.toast("回复里还有未填写的 ＿＿，请补全后再发送。", "error"); return; }
+      if (!draft || draft.text !== text) draft = { id: newDraftId(), text };
+      const clientId = draft.id;
       act($("send-reply"), async () => {
-        const answer = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/replies`, { text });
+        const answer = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/replies`,
+          { text, client_id: clientId });
         replyText.value = "";
+        draft = null;
         appendMessages([answer.message], { forceScroll: true });
       }, "已发送给顾客。");
     };
