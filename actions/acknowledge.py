@@ -7,6 +7,13 @@ acknowledgement says only what is known, urgency is acknowledged.
 - The complaint becomes a ticket `intake: collecting` before any question (actions/asking.py).
 - Urgency (很急, 急用) or a stated deadline is acknowledged once ("明白您很急，已标注加急").
 - After a hand-off the form does not start again: the customer hears who replies and when.
+- Not every message that reaches it is a complaint. Praise alone ("东西到了 很好用") that the
+  classifier was not sure of is thanked, never recorded (bot.domain.dialogue.is_positive_feedback).
+  An order number alone (or a pasted order card) before any complaint was said is noted without an
+  apology, and the customer is asked what they need; the number is kept, so a complaint that
+  follows never asks for it again.
+- The intake's form follows this action by rule after a complaint intent; after an `inform` or an
+  unsure reading it is started here (FollowupAction), only when a complaint is being recorded.
 """
 from __future__ import annotations
 
@@ -20,9 +27,15 @@ from rasa_sdk.types import DomainDict
 from actions.asking import open_record, ranked_issue_types
 from actions.common import latest_intent, latest_text, settings, template_safe
 from bot.domain.deadlines import find_customer_deadline
-from bot.domain.orders import find_order_numbers, is_personal_number, strip_order_card
+from bot.domain.dialogue import is_positive_feedback
+from bot.domain.orders import find_order_numbers, is_order_number_only, is_personal_number, strip_order_card
 from bot.domain.promises import contact_promise
-from bot.domain.taxonomy import ISSUE_TYPE_CONFIDENT, issue_type_for_intent, normalise_expectation
+from bot.domain.taxonomy import (
+    ISSUE_TYPE_CONFIDENT,
+    is_complaint_intent,
+    issue_type_for_intent,
+    normalise_expectation,
+)
 from bot.domain.triage import triage
 
 FORM = "complaint_form"
@@ -55,6 +68,22 @@ def likely_issue_type(tracker: Tracker, *, beside_other_intents: bool = False) -
     if best and float(best.get("confidence") or 0) >= LIKELY_COMPLAINT:
         return issue_type_for_intent(best.get("name"))
     return None
+
+
+def complaint_said_before(tracker: Tracker) -> bool:
+    """Whether this conversation already had a complaint before the latest message: a message the
+    classifier read as one, or a record opened, filed or handed to people."""
+    if any(tracker.get_slot(name) for name in ("intake_ticket", "ticket_id", "handed_off")):
+        return True
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return any(is_complaint_intent(((e.get("parse_data") or {}).get("intent") or {}).get("name"))
+               for e in users[:-1])
+
+
+def kept_order_number(tracker: Tracker) -> str | None:
+    """The order number the conversation already holds (given before the complaint), if usable."""
+    value = str(tracker.get_slot("order_number") or "")
+    return value if value and value != "unknown" and not is_personal_number(value, ordered=True) else None
 
 
 def earlier_tickets(tracker: Tracker) -> int:
@@ -92,6 +121,15 @@ class ActionAcknowledgeComplaint(Action):
             return [FollowupAction("action_listen")]
         text = latest_text(tracker)
         intent, confidence = latest_intent(tracker)
+        button = text.startswith("/")
+        if not button and not (is_complaint_intent(intent) and confidence >= ISSUE_TYPE_CONFIDENT) \
+                and is_positive_feedback(text):
+            # Praise the classifier was unsure of ("物流神速 给力"): thanks, and no record.
+            dispatcher.utter_message(response="utter_thanks_for_feedback")
+            return [SlotSet("issue_type", None), FollowupAction("action_listen")]
+        if not button and not complaint_said_before(tracker) and \
+                is_order_number_only(text, settings().order_number_patterns):
+            return _order_number_noted(dispatcher, text)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         issue_type = issue_type_for_intent(intent) or tracker.get_slot("issue_type")
         bare = bool(BARE_COMPLAINT.match(re.sub(r"\s", "", text))) or not has_words(text)
@@ -99,7 +137,6 @@ class ActionAcknowledgeComplaint(Action):
         if issue_type == "other_complaint" and bare:
             issue_type = None  # ask what happened instead of filing "other"
             events.append(SlotSet("issue_type", None))
-        button = text.startswith("/")
         confident = bool(issue_type) and (button or (confidence >= ISSUE_TYPE_CONFIDENT and intent != "nlu_fallback"))
         states_problem = bool(issue_type) or (not bare and intent == "nlu_fallback")
         if confident:
@@ -113,10 +150,13 @@ class ActionAcknowledgeComplaint(Action):
 
         found = find_order_numbers(text, settings().order_number_patterns)
         order = found[-1] if found else None
+        kept = None
         if order:
             events += [SlotSet("order_number", order), SlotSet("order_number_status", "given")]
         elif is_personal_number(str(tracker.get_slot("order_number") or "")):
             events.append(SlotSet("order_number", None))  # an ID or card the NLU's order-number regex took
+        else:
+            kept = kept_order_number(tracker)  # given earlier ("订单号 N", then the problem)
         expectation = normalise_expectation(tracker.get_slot("expectation")) or (
             normalise_expectation(text) if issue_type else None)
         if expectation:
@@ -143,16 +183,29 @@ class ActionAcknowledgeComplaint(Action):
         if description:
             events += _opened(tracker, {
                 "issue_type": issue_type if confident else None, "description": description,
-                "order_number": order, "order_number_status": "given" if order else "unknown",
+                "order_number": order or kept,
+                "order_number_status": ("given" if order else tracker.get_slot("order_number_status") or "given")
+                if order or kept else "unknown",
                 "expectation": expectation, "priority": risk.priority, "risk_flags": list(risk.risk_flags),
                 "off_hours": not promise.open_now,
                 "customer_deadline": find_customer_deadline(strip_order_card(text)),
                 "missing_fields": [f for f, v in (("issue_type", issue_type if confident else None),
-                                                  ("order_number", order), ("expectation", expectation)) if not v]})
-        if intent == "nlu_fallback":
-            # Started by action_fallback (an unsure reading): no rule follows, so open the form here.
+                                                  ("order_number", order or kept), ("expectation", expectation))
+                                   if not v]})
+        if not is_complaint_intent(intent):
+            # Started by action_fallback (an unsure reading) or by an `inform` (a wish on its own): no
+            # rule follows, so open the form here.
             events.append(FollowupAction(FORM))
         return events
+
+
+def _order_number_noted(dispatcher: CollectingDispatcher, text: str) -> list[EventType]:
+    """An order number alone, before any complaint: no apology and no intake — the number is noted
+    (kept for a complaint that may follow) and the customer is asked what they need."""
+    number = find_order_numbers(text, settings().order_number_patterns)[-1]
+    dispatcher.utter_message(response="utter_order_number_received", order_number=template_safe(number))
+    return [SlotSet("issue_type", None), SlotSet("order_number", number), SlotSet("order_number_status", "given"),
+            FollowupAction("action_listen")]
 
 
 def _brief(text: str) -> str:

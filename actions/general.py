@@ -10,14 +10,15 @@ from actions.answers import answer_question, not_understood
 from actions.common import latest_text, settings
 from actions.handoff import after_handoff
 from actions.intake import likely_issue_type
-from bot.domain.dialogue import is_handoff_request
+from bot.domain.dialogue import is_handoff_request, is_positive_feedback
 from bot.domain.orders import find_order_numbers
 
 
 class ActionFallback(Action):
     """When the NLU is unsure outside the intake: a message that carries an order number or most
     likely describes a problem starts the complaint (nothing the customer said is asked again);
-    anything else gets a polite "please say it differently"."""
+    praise alone is thanked and starts nothing, whatever complaint the classifier half-saw in it
+    ("东西到了 很好用"); anything else gets a polite "please say it differently"."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -29,6 +30,9 @@ class ActionFallback(Action):
         if is_handoff_request(text):
             return [FollowupAction("action_handoff")]
         if after_handoff(dispatcher, tracker):
+            return []
+        if not text.startswith("/") and is_positive_feedback(text):
+            dispatcher.utter_message(response="utter_thanks_for_feedback")
             return []
         if not text.startswith("/") and (issue_type or has_order):
             return [SlotSet("issue_type", issue_type), FollowupAction("action_acknowledge_complaint")]

@@ -16,6 +16,10 @@ Only explicit commands destroy (DESIGN.md "The complaint lifecycle"):
 - `wish_change_allowed`: a stated wish ("我要换货不要退款", "还是退款吧"), never a question ("新东西就只能
   维修?").
 
+Praise (`is_positive_feedback`): "东西到了 很好用", "上次处理得很快 谢谢" — a positive word and nothing that
+names a problem, a wish, a doubt or a turn ("不错，就是有点小"). An unsure reading of such a message
+never starts a complaint: it is answered as thanks (actions/general.py, actions/acknowledge.py).
+
 Questions (`question_kind`): "什么时候/多久/今天能到吗/什么时候给结果" → `when` (the promised contact
 time and the ticket number), 进度/怎么样了 → `progress`, "需要订单号吗" → `order_needed`, anything
 else asked → `other` (the FAQ is tried first by the caller). A complaint phrased with a question mark
@@ -86,6 +90,27 @@ _CLOSING_WORDS = (r"没了|没有了|没别的了|没其他的了|不用了|就�
                   r"没事了|谢谢你|谢谢您|谢谢|谢了|多谢|拜拜|再见")
 # One or more closing words and nothing else ("没了", "没了 就这些", "不用了 谢谢", "好的，谢谢").
 _CLOSING = re.compile(rf"^(?:(?:好的|好|嗯|行|ok)?[，,、]?(?:{_CLOSING_WORDS})[啊呀啦哈,，、!！。.~～]*)+$")
+
+
+# Praise and positive feedback. `_POSITIVE_SET_PHRASES` hold a negation or a problem character but
+# are not one ("不错", "没毛病", "完好无损", "特别快", "刚才"): they are taken out before `_PROBLEM`
+# looks for anything else.
+_POSITIVE = re.compile(
+    r"好用|好看|好吃|好闻|好评|很好|挺好|真好|超好|太好了|特别好|非常好|不错|不赖|不亏|没毛病|没得说|没得挑|"
+    r"没话说|完好无损|满意|喜欢|爱了|"
+    r"很快|挺快|真快|好快|太快|超快|神速|及时|利索|麻利|给力|点赞|赞|棒|完美|靠谱|贴心|用心|耐心|专业|"
+    r"舒服|合身|合脚|新鲜|划算|值了|超出预期|惊喜|推荐|回购|五星|满分|"
+    r"谢谢|感谢|多谢|谢了|谢啦|辛苦了|yyds|nice|good|👍|❤|🥰|😍|🌹|💯", re.IGNORECASE)
+_POSITIVE_SET_PHRASES = re.compile(
+    r"不错|没毛病|没得说|没得挑|没话说|没问题|没有问题|不愧|不亏|不赖|没想到|完好无损|没让我失望|没失望|"
+    r"特别|区别|难得|刚才|无敌|放假|假期")
+# A problem, a wish, a doubt, a question or a turn: with any of these it is not praise alone.
+_PROBLEM = re.compile(
+    r"不|没|未|别|无|坏|破|碎|裂|烂|漏|少|缺|错|差|慢|退|换|赔|补|修|投诉|举报|问题|毛病|故障|瑕疵|划痕|"
+    r"色差|掉|起球|褪色|发霉|过期|变质|异味|臭|脏|旧|假|丢|延误|催|急|贵|降价|价保|"
+    r"怎么|为什么|凭什么|咋|吗|[?？]|但|可是|不过|就是|只是|可惜|遗憾|失望|生气|气死|垃圾|坑|骗|"
+    r"难|疼|痒|过敏|卡|死机|有点|一般|凑合|还行|才|终于|居然|竟然|说好|承诺|让我|要我|逼|诱导|"
+    r"返现|返券|红包|赠品|优惠|券|呢|呵呵|😡|😠|😤|😢|😭|🙄|💢|😅|🙂")
 
 
 def _flat(text: str | None) -> str:
@@ -256,3 +281,16 @@ def restated(text: str | None, limit: int = 24) -> str:
     """The customer's words, briefly, for a neutral acknowledgement."""
     words = re.sub(r"\s+", " ", (text or "").strip())
     return words if len(words) <= limit else words[: limit - 1] + "…"
+
+
+def is_positive_feedback(text: str | None) -> bool:
+    """Praise or positive feedback and nothing else: "东西到了 很好用", "物流神速 给力👍",
+    "上次处理得很快 谢谢". Not when a problem, wish, question or turn is there too ("很快就坏了",
+    "不错 就是有点小", "好用吗", "退款很快 谢谢" — that last one is left to the classifier). A pasted
+    order card's fields are not the customer's words and are left out."""
+    from bot.domain.orders import strip_order_card
+
+    flat = _flat(strip_order_card(unicodedata.normalize("NFKC", text or ""))).lower()
+    if not flat or is_button(flat) or not _POSITIVE.search(flat):
+        return False
+    return not _PROBLEM.search(_POSITIVE_SET_PHRASES.sub("", flat))

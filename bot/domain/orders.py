@@ -148,3 +148,29 @@ def strip_order_card(text: str) -> str:
         return text or ""
     stripped = _CARD_MARKER.sub(" ", _CARD_FIELD.sub(" ", text))
     return re.sub(r"[ \t]{2,}", " ", stripped).strip()
+
+
+# What may stand beside an order number in a message that says nothing else: labels, pointers,
+# "here it is", "please look" ("订单号：N", "亲 N 你查下", "就这单 N", "拼多多的 N", a pasted card).
+_ORDER_ONLY_FILLER = re.compile(
+    r"咨询订单号|订单编号|订单号码|订单号|订单|单号|编号|号码|"
+    r"(?:淘宝|天猫|京东|拼多多|pdd|抖音)(?:上)?(?:的|买的)?|"
+    r"我的|这个|那个|这单|那单|这笔|就是|这是|是|给你|给|发你了|发你|发给你|刚复制的|复制给你|复制的|复制|"
+    r"你?(?:帮我?)?(?:查|看)(?:一下|一查|一看|下|看)?|麻烦(?:你|您)?|亲|的|了|呢|就|嗯|哈",
+    re.IGNORECASE)
+
+
+def is_order_number_only(text: str, patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS) -> bool:
+    """A message that gives an order number (or pastes an order card) and says nothing else:
+    "4512345678901234567", "订单号：N", "亲 N 你查下", a card alone. Greetings, thanks and 嗯 may
+    stand beside it; any other word ("N 拉链坏了", "N 退款", "N 什么时候发") is more than the number."""
+    from bot.domain.intake import is_acknowledgement
+
+    text = ascii_digits(text or "")
+    numbers = find_order_numbers(text, patterns)
+    if not numbers:
+        return False
+    rest = strip_order_card(text)
+    for number in numbers:
+        rest = rest.replace(number, " ")
+    return is_acknowledgement(_ORDER_ONLY_FILLER.sub(" ", rest))

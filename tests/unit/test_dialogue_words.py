@@ -10,6 +10,7 @@ from bot.domain.dialogue import (
     is_bare_no_need,
     is_cancel_registration,
     is_handoff_request,
+    is_positive_feedback,
     issue_type_correction,
     question_kind,
     wish_change_allowed,
@@ -88,3 +89,19 @@ def test_declining_one_thing_asked_for_is_no_withdrawal(text):
     assert declines_an_item(text) and not is_bare_no_need(text)
     assert not withdraws_complaint(text, "cancel", 0.99)
     assert withdraws_complaint("订单号不用了，不投诉了", "cancel", 0.99)  # the explicit words still count
+
+
+@pytest.mark.parametrize("text", [
+    "东西到了 用了两天很好用", "物流神速 给力👍", "上回你们处理得很快 谢谢", "包装完好无损 谢谢亲", "收到了 没毛病",
+    "东西不错", "五星好评", "谢谢", "小姐姐回复好耐心 点赞", "上回处理得特别快 谢谢", "刚才收到了 很好用",
+    "咨询订单号:4512345678901234567 订单金额:¥29.00 下单时间:2026-11-03 很喜欢"])  # a card's fields are not words
+def test_praise_alone_is_positive_feedback(text):
+    assert is_positive_feedback(text)
+
+
+@pytest.mark.parametrize("text", [
+    "很快就坏了", "不错 就是有点小", "好看 但是有色差", "好用吗", "质量好不好", "退款很快 谢谢",
+    "等了十天才到 谢谢", "真快啊 呵呵", "好评返现呢", "说好的赠品呢 好评都给了", "不满意", "差评",
+    "没问题", "嗯", "", "/thank", "东西很好 可惜少了一个"])
+def test_a_problem_a_question_a_turn_or_no_praise_is_not_positive_feedback(text):
+    assert not is_positive_feedback(text)

@@ -56,6 +56,14 @@ QUESTIONS = [
     ("拍错颜色了 怎么取消", "cancel_order"),
     ("下错单了还能改吗", "cancel_order"),
     ("收货地址填错了能改吗", "change_address"),
+    # the customer's own mistake, said the way it is typed: "还没发货" is the condition, not a grievance
+    ("刚拍的颜色选错了 还没发货能改吗", "cancel_order"),
+    ("手滑点成了大号 还没发的话能取消吗", "cancel_order"),
+    ("同一个东西拍重复了 取消一单可以吗", "cancel_order"),
+    ("地址写成老家的了 还没发货能改吗", "change_address"),
+    ("收货电话填错了一位 怎么改", "change_address"),
+    ("东西已经发出来了 地址还能改吗", "change_address"),
+    ("发了以后我又想取消 能拦截吗", "cancel_order"),
     ("怎么修改收货地址", "change_address"),
     ("我的快递到哪了", "track_parcel"),
     ("在哪里查物流", "track_parcel"),
@@ -75,6 +83,9 @@ NOT_QUESTIONS = [
     "我的订单号是多少", "你们几点下班", "在吗", "包裹破了，里面的杯子碎了", "怎么联系人工客服", "我要投诉快递员",
     "咨询订单号:88812345678 订单金额:199.00 下单时间:2026-11-01 12:00:00",
     "地址写错了都不给改，什么服务", "物流信息三天没更新了", "取消订单了钱一直没退", "我要取消订单",
+    # the shop's mistake, not the customer's; a cancellation that went wrong
+    "我没拍错 是你们发错了 能改吗", "拍的红色 你们发成蓝色了 能换吗", "还没发货就申请取消了 钱到现在还没退",
+    "还没发货 能不能快点",
 ]
 
 

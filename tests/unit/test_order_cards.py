@@ -3,7 +3,13 @@
 `strip_order_card`, so a card's amount, date or product name never reads as a complaint."""
 import pytest
 
-from bot.domain.orders import find_order_number, find_order_numbers, has_order_card, strip_order_card
+from bot.domain.orders import (
+    find_order_number,
+    find_order_numbers,
+    has_order_card,
+    is_order_number_only,
+    strip_order_card,
+)
 from bot.domain.triage import triage
 
 ID_NUMBER = "11010519491231002X"  # a valid resident ID (check digit X)
@@ -60,3 +66,23 @@ def test_a_cards_fields_are_no_risk_and_no_deadline():
     card = "商品名称：12315号防爆杯 订单金额：99 下单时间：明天 10:00"
     assert triage(card).risk_flags  # read raw, the product name looks like a regulator
     assert triage(strip_order_card(card)).risk_flags == []
+
+
+@pytest.mark.parametrize("text", [
+    "4512345678901234567", "订单号：4512345678901234567", "亲 4512345678901234567 你查下", "单号是 10004216501",
+    "就这单 241101-426070194126509", "在吗 订单号 4512345678901234567", "您好，订单号4512345678901234567，谢谢",
+    "拼多多的 241101-426070194126509",
+    "咨询订单号:96858149977 订单金额:¥36.80 下单时间:2026-11-21",
+    "【订单卡片】订单号：90004216501 商品名称：加厚毛巾 订单金额：¥29.90"])
+def test_an_order_number_or_card_alone(text):
+    assert is_order_number_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "4512345678901234567 拉链坏了", "4512345678901234567 退款", "4512345678901234567 什么时候发",
+    "4512345678901234567！别让我再说一遍", "订单号是4512345678901234567吗", "看下4512345678901234567到哪了",
+    "咨询订单号:96858149977 订单金额:¥36.80 下单时间:2026-11-21 收到是坏的",
+    "110101199003078515",  # an ID number is never an order number
+    "13812345678", "订单 199999 元", "你好", ""])
+def test_more_than_an_order_number_or_none(text):
+    assert not is_order_number_only(text)
