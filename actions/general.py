@@ -48,3 +48,23 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_greet", shop_name=settings().shop_name)
         return []
+
+
+_THANKS_ONLY = ("谢谢", "谢谢你", "谢谢您", "谢谢你们", "谢了", "多谢", "感谢", "谢谢亲", "好的谢谢", "好的 谢谢",
+                "thanks")
+
+
+class ActionYoureWelcome(Action):
+    """Thanks outside the intake: "不客气" to a thank-you, "谢谢您的反馈" to praise ("东西收到了 很好用"
+    is no thank-you to answer "不客气" to)."""
+
+    def name(self) -> str:
+        return "action_youre_welcome"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker).strip()
+        bare = text.rstrip("!！~～。.😊🙏").strip().lower() in _THANKS_ONLY
+        praise = not text.startswith("/") and not bare and is_positive_feedback(text)
+        dispatcher.utter_message(response="utter_thanks_for_feedback" if praise else "utter_youre_welcome")
+        return []
+

@@ -197,3 +197,14 @@ async def test_a_wish_on_its_own_still_starts_the_form(shop):
     assert responses(dispatcher) == ["utter_ack_other_complaint"]
     assert slot_values(events)["expectation"] == "refund"
     assert events[-1] == {"event": "followup", "name": FORM, "timestamp": None}
+
+
+@pytest.mark.parametrize("text, response", [
+    ("谢谢", "utter_youre_welcome"), ("谢谢你们！", "utter_youre_welcome"),
+    ("东西收到了 很好用", "utter_thanks_for_feedback"), ("上回处理得特别快 谢谢", "utter_thanks_for_feedback")])
+async def test_praise_is_thanked_back_and_a_thank_you_gets_you_are_welcome(text, response):
+    from actions.general import ActionYoureWelcome
+
+    dispatcher = CollectingDispatcher()
+    await ActionYoureWelcome().run(dispatcher, tracker([user(text, "thank")]), DOMAIN)
+    assert [m.get("response") for m in dispatcher.messages] == [response]
