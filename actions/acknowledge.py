@@ -11,7 +11,8 @@ acknowledgement says only what is known, urgency is acknowledged.
   classifier was not sure of is thanked, never recorded (bot.domain.dialogue.is_positive_feedback).
   An order number alone (or a pasted order card) before any complaint was said is noted without an
   apology, and the customer is asked what they need; the number is kept, so a complaint that
-  follows never asks for it again.
+  follows never asks for it again. The customer's own ordering mistake ("我下错单了 颜色拍错了",
+  bot.domain.dialogue.is_own_mistake) gets the FAQ's answer or how to cancel or change, no record.
 - The intake's form follows this action by rule after a complaint intent; after an `inform` or an
   unsure reading it is started here (FollowupAction), only when a complaint is being recorded.
 """
@@ -27,7 +28,7 @@ from rasa_sdk.types import DomainDict
 from actions.asking import open_record, ranked_issue_types
 from actions.common import latest_intent, latest_text, settings, template_safe
 from bot.domain.deadlines import find_customer_deadline
-from bot.domain.dialogue import is_positive_feedback
+from bot.domain.dialogue import is_own_mistake, is_positive_feedback
 from bot.domain.orders import find_order_numbers, is_order_number_only, is_personal_number, strip_order_card
 from bot.domain.promises import contact_promise
 from bot.domain.taxonomy import (
@@ -127,6 +128,9 @@ class ActionAcknowledgeComplaint(Action):
             # Praise the classifier was unsure of ("物流神速 给力"): thanks, and no record.
             dispatcher.utter_message(response="utter_thanks_for_feedback")
             return [SlotSet("issue_type", None), FollowupAction("action_listen")]
+        if not button and not complaint_said_before(tracker) and is_own_mistake(text):
+            # "我下错单了 颜色拍错了": help to cancel or change (the FAQ when it asks), no complaint.
+            return own_mistake(dispatcher, tracker, text)
         if not button and not complaint_said_before(tracker) and \
                 is_order_number_only(text, settings().order_number_patterns):
             return _order_number_noted(dispatcher, text)
@@ -197,6 +201,22 @@ class ActionAcknowledgeComplaint(Action):
             # rule follows, so open the form here.
             events.append(FollowupAction(FORM))
         return events
+
+
+def own_mistake(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType]:
+    """The customer's own ordering mistake: the FAQ's answer when the message asks something it
+    covers, else how to cancel or change; no apology for a fault, no record. An order number in
+    it is kept for a complaint that may follow."""
+    from actions.answers import faq_answer
+
+    answer = faq_answer(text)
+    if answer:
+        dispatcher.utter_message(response="utter_faq_answer", answer=template_safe(answer))
+    else:
+        dispatcher.utter_message(response="utter_own_mistake")
+    found = find_order_numbers(text, settings().order_number_patterns)
+    kept = [SlotSet("order_number", found[-1]), SlotSet("order_number_status", "given")] if found else []
+    return [SlotSet("issue_type", None), *kept, FollowupAction("action_listen")]
 
 
 def _order_number_noted(dispatcher: CollectingDispatcher, text: str) -> list[EventType]:

@@ -6,11 +6,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.acknowledge import complaint_said_before, own_mistake
 from actions.answers import answer_question, not_understood
 from actions.common import latest_text, settings
 from actions.handoff import after_handoff
 from actions.intake import likely_issue_type
-from bot.domain.dialogue import is_handoff_request, is_positive_feedback
+from bot.domain.dialogue import is_handoff_request, is_own_mistake, is_positive_feedback
 from bot.domain.orders import find_order_numbers
 
 
@@ -34,6 +35,8 @@ class ActionFallback(Action):
         if not text.startswith("/") and is_positive_feedback(text):
             dispatcher.utter_message(response="utter_thanks_for_feedback")
             return []
+        if not text.startswith("/") and is_own_mistake(text) and not complaint_said_before(tracker):
+            return own_mistake(dispatcher, tracker, text)
         if not text.startswith("/") and (issue_type or has_order):
             return [SlotSet("issue_type", issue_type), FollowupAction("action_acknowledge_complaint")]
         if answer_question(dispatcher, tracker):

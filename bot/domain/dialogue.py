@@ -294,3 +294,22 @@ def is_positive_feedback(text: str | None) -> bool:
     if not flat or is_button(flat) or not _POSITIVE.search(flat):
         return False
     return not _PROBLEM.search(_POSITIVE_SET_PHRASES.sub("", flat))
+
+
+# The customer's own ordering mistake: "我下错单了 颜色拍错了", "地址填错了", "手滑多拍了一件".
+_OWN_MISTAKE = re.compile(r"(?:我|自己|手滑|不小心)\S{0,6}(?:拍|下|选|点|填|写|买)(?:错|成|重|多)|"
+                          r"(?:拍|下|选|点|填|写|买)错了?(?:单|颜色|尺码|码|号|规格|地址|型号|数量)?|"
+                          r"拍重复|多拍了|拍多了|自己的(?:问题|原因|锅)|怪我|我的锅")
+# …unless the shop is said to have done something wrong too ("我拍的红色 你们发成蓝色").
+_SHOP_FAULT = re.compile(r"(?:你们|商家|卖家|店家|仓库)\S{0,6}(?:发|寄|给|弄|搞|写|填)|发错|寄错|发成|寄成|漏发|少发|"
+                         r"送错|丢了|没送|没拍错|不是我|坏|破|质量|退款.{0,4}(?:没|还没|不)")
+
+
+def is_own_mistake(text: str | None) -> bool:
+    """The customer ordered wrong themselves (colour, size, address, a double order) and says
+    nothing the shop did wrong: help to cancel or change, not a complaint."""
+    flat = _flat(text)
+    if not flat or is_button(flat):
+        return False
+    return bool(_OWN_MISTAKE.search(flat)) and not _SHOP_FAULT.search(flat)
+

@@ -208,3 +208,35 @@ async def test_praise_is_thanked_back_and_a_thank_you_gets_you_are_welcome(text,
     dispatcher = CollectingDispatcher()
     await ActionYoureWelcome().run(dispatcher, tracker([user(text, "thank")]), DOMAIN)
     assert [m.get("response") for m in dispatcher.messages] == [response]
+
+
+# -- the customer's own ordering mistake --------------------------------------------------------------
+
+@pytest.mark.parametrize("text, intent, confidence", [
+    ("我下错单了 颜色拍错了", "complain_wrong_or_missing_item", 0.41),   # an unsure reading
+    ("手滑多拍了一件 还没发货", "complain_other", 0.83),               # even a sure one: nothing the shop did
+])
+async def test_an_own_ordering_mistake_gets_help_and_files_nothing(bot_service, text, intent, confidence):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeComplaint().run(dispatcher, tracker([user(text, intent, confidence)]), DOMAIN)
+
+    assert responses(dispatcher) in (["utter_own_mistake"], ["utter_faq_answer"]), texts(dispatcher)
+    assert "取消" in texts(dispatcher) and "抱歉" not in texts(dispatcher)
+    assert not started(events) and bot_service.received == []
+    assert slot_values(events)["issue_type"] is None
+
+
+async def test_an_own_mistake_question_gets_the_faq_answer_with_the_number_kept(bot_service):
+    text = f"订单{TAOBAO} 地址填错了 还没发货能改吗"
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallback().run(dispatcher, tracker([unsure(text, ("ask_policy", 0.28))]), DOMAIN)
+
+    assert responses(dispatcher) == ["utter_faq_answer"] and "地址" in texts(dispatcher)
+    assert slot_values(events)["order_number"] == TAOBAO and bot_service.received == []
+
+
+async def test_the_shop_sending_the_wrong_thing_is_still_a_complaint(bot_service):
+    said = user("我拍的红色 你们发成蓝色了", "complain_wrong_or_missing_item", 0.95)
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeComplaint().run(dispatcher, tracker([said]), DOMAIN)
+    assert responses(dispatcher)[0] == "utter_ack_wrong_or_missing_item"

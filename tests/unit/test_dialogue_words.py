@@ -105,3 +105,14 @@ def test_praise_alone_is_positive_feedback(text):
     "没问题", "嗯", "", "/thank", "东西很好 可惜少了一个"])
 def test_a_problem_a_question_a_turn_or_no_praise_is_not_positive_feedback(text):
     assert not is_positive_feedback(text)
+
+
+@pytest.mark.parametrize("text, own", [
+    ("我下错单了 颜色拍错了", True), ("地址填错了 能改吗", True), ("手滑多拍了一件 还没发货", True),
+    ("颜色选错了 自己的锅", True), ("填错地址了 快递已经发了", True),
+    ("我拍的红色 你们发成蓝色", False), ("发错颜色了", False), ("我又没拍错 你们寄来L", False),
+    ("拍了两件 少发了一件", False), ("东西拍回来就坏了", False), ("地址写错了 快递给送到别人家了 丢了", False)])
+def test_an_own_ordering_mistake_names_nothing_the_shop_did(text, own):
+    from bot.domain.dialogue import is_own_mistake
+
+    assert is_own_mistake(text) is own
