@@ -73,12 +73,38 @@ def likely_issue_type(tracker: Tracker, *, beside_other_intents: bool = False) -
 
 def complaint_said_before(tracker: Tracker) -> bool:
     """Whether this conversation already had a complaint before the latest message: a message the
-    classifier read as one, or a record opened, filed or handed to people."""
+    classifier read as one, words the assistant could not place (unplaced_words), or a record
+    opened, filed or handed to people."""
     if any(tracker.get_slot(name) for name in ("intake_ticket", "ticket_id", "handed_off")):
         return True
     users = [e for e in tracker.events if e.get("event") == "user"]
     return any(is_complaint_intent(((e.get("parse_data") or {}).get("intent") or {}).get("name"))
-               for e in users[:-1])
+               for e in users[:-1]) or bool(unplaced_words(tracker))
+
+
+# Replies that leave a message's words with nobody: "没理解", "原话记下来了", "需要客服同事来答复".
+_UNPLACED_REPLIES = ("utter_default", "utter_noted_offer_human", "utter_answer_human_needed")
+_FILINGS = ("action_submit_complaint", "action_cancel_complaint", "action_handoff")
+
+
+def unplaced_words(tracker: Tracker) -> list[str]:
+    """Customer messages since the last filing that the assistant could not place — not understood,
+    "noted", or "a person must answer this" — before the latest one: often a complaint the
+    classifier missed ("刚下单就接到诈骗电话 对方知道我买了什么"). When a complaint starts they are its
+    first words, so nothing the customer said is asked again or left off the ticket."""
+    words: list[str] = []
+    pending: str | None = None
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "action" and event.get("name") in _FILINGS:
+            words, pending = [], None
+        elif kind == "user":
+            text = (event.get("text") or "").strip()
+            pending = text if text and not text.startswith("/") and has_words(text) else None
+        elif kind == "bot" and pending and (event.get("metadata") or {}).get("utter_action") in _UNPLACED_REPLIES:
+            words.append(pending)
+            pending = None
+    return words
 
 
 def kept_order_number(tracker: Tracker) -> str | None:
@@ -142,13 +168,15 @@ class ActionAcknowledgeComplaint(Action):
             issue_type = None  # ask what happened instead of filing "other"
             events.append(SlotSet("issue_type", None))
         confident = bool(issue_type) and (button or (confidence >= ISSUE_TYPE_CONFIDENT and intent != "nlu_fallback"))
-        states_problem = bool(issue_type) or (not bare and intent == "nlu_fallback")
+        earlier = unplaced_words(tracker)
+        states_problem = bool(issue_type) or (not bare and intent == "nlu_fallback") or bool(earlier)
         if confident:
             dispatcher.utter_message(response=f"utter_ack_{issue_type}")
         elif states_problem and not button:
             likely = ranked_issue_types(ranking) or ([issue_type] if issue_type else [])
             events += [SlotSet("issue_type", None), SlotSet("likely_types", likely)]
-            dispatcher.utter_message(response="utter_neutral_acknowledgement", words=template_safe(_brief(text)))
+            said = earlier[0] if earlier else text
+            dispatcher.utter_message(response="utter_neutral_acknowledgement", words=template_safe(_brief(said)))
         else:
             dispatcher.utter_message(response="utter_ack_other_complaint")
 
@@ -162,11 +190,11 @@ class ActionAcknowledgeComplaint(Action):
         else:
             kept = kept_order_number(tracker)  # given earlier ("订单号 N", then the problem)
         expectation = normalise_expectation(tracker.get_slot("expectation")) or (
-            normalise_expectation(text) if issue_type else None)
+            normalise_expectation(text) if issue_type or earlier else None)
         if expectation:
             events.append(SlotSet("expectation", expectation))
 
-        risk = triage(strip_order_card(text), repeat_contacts=earlier_tickets(tracker))
+        risk = triage("\n".join([*earlier, strip_order_card(text)]), repeat_contacts=earlier_tickets(tracker))
         promise = contact_promise(settings(), risk.priority)
         if not promise.open_now:
             dispatcher.utter_message(response="utter_off_hours_recording", hours=promise.hours_text,
@@ -174,7 +202,8 @@ class ActionAcknowledgeComplaint(Action):
         elif risk.priority == "urgent":
             dispatcher.utter_message(response="utter_urgent_offer_human")
         acknowledge_urgency(dispatcher, tracker, text)
-        description = text if states_problem and not button else None
+        parts = [*earlier, *([text] if not button and has_words(text) else [])]
+        description = "\n".join(parts) if states_problem and parts else None
         events += [
             SlotSet("description", description),
             SlotSet("priority", risk.priority),

@@ -111,10 +111,11 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
 
 
 def _record_unclear(tracker: Tracker, text: str) -> dict[str, Any] | None:
+    from actions.acknowledge import unplaced_words
     from actions.asking import record_key
 
     payload = {"idempotency_key": record_key(tracker), "session_id": tracker.sender_id,
                "customer_ref": customer_ref(tracker), "channel": "web", "issue_type": "other_complaint",
-               "description": text, "intake": "incomplete",
+               "description": "\n".join([*unplaced_words(tracker), text]), "intake": "incomplete",
                "missing_fields": ["issue_type", "order_number", "expectation"], "risk_flags": ["needs_triage"]}
     return ticket_client().submit(payload).ticket

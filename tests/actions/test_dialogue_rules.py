@@ -362,3 +362,18 @@ async def test_the_same_first_message_sent_twice_is_one_record(shop):
     # Later turns of that second complaint find the same key as its acknowledgement did.
     later_turn = [*after_filing, action("action_acknowledge_complaint"), user("订单号4512345678901234567", "inform")]
     assert record_key(tracker(later_turn)) == record_key(tracker(after_filing), starting=True)
+
+
+async def test_the_noted_record_holds_every_word_nobody_could_place(monkeypatch, tmp_path):
+    from tests.support.actions import LocalServer, created_ticket
+
+    first = user("哈哈哈哈 那个啥", "nlu_fallback", confidence=0.3)
+    said = {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_default"}, "timestamp": 1.0}
+    with LocalServer(lambda request: created_ticket(request.body)) as service:
+        set_up_shop(monkeypatch, tmp_path, BOT_SERVICE_URL=service.url)
+        await ActionFallback().run(CollectingDispatcher(), tracker([
+            first, action("action_fallback"), said, user("就那个东西嘛 你懂的", "nlu_fallback", confidence=0.3)]),
+            DOMAIN)
+    [record] = [r.body for r in service.requests_to("/api/tickets")]
+    assert record["description"] == "哈哈哈哈 那个啥\n就那个东西嘛 你懂的"
+    assert "needs_triage" in record["risk_flags"]

@@ -240,3 +240,40 @@ async def test_the_shop_sending_the_wrong_thing_is_still_a_complaint(bot_service
     dispatcher = CollectingDispatcher()
     await ActionAcknowledgeComplaint().run(dispatcher, tracker([said]), DOMAIN)
     assert responses(dispatcher)[0] == "utter_ack_wrong_or_missing_item"
+
+
+# -- words the assistant could not place are a complaint's first words --------------------------------
+
+def said(utter_action: str) -> dict:
+    return {"event": "bot", "text": "…", "metadata": {"utter_action": utter_action}, "timestamp": 1.0}
+
+
+async def test_words_the_assistant_could_not_place_open_the_record_when_a_complaint_starts(bot_service):
+    """Two messages nobody could place (a person must answer; not understood), an order number, then
+    a wish: the complaint starts with those words on its record, the number kept, and nobody is
+    asked again what happened."""
+    first = "才下单半小时就有人打电话冒充你们客服 连我买的什么都知道"
+    second = "信息肯定是从你们这里漏出去的"
+    history = [action("action_listen"), user(first, "ask_policy", 0.41), action("action_answer_question"),
+               said("utter_answer_human_needed"), action("action_listen"),
+               user(second, "nlu_fallback", 0.3), action("action_fallback"), said("utter_default"),
+               action("action_listen")]
+    noted = CollectingDispatcher()
+    number = user(f"订单号 {TAOBAO}", "inform", 0.9)
+    events = await ActionAcknowledgeComplaint().run(noted, tracker([*history, number]), DOMAIN)
+    # Not "what can I do for you": the number joins the complaint the customer already told.
+    assert "utter_order_number_received" not in responses(noted)
+    [record] = [r.body for r in bot_service.requests_to("/api/tickets")]
+    assert record["description"] == f"{first}\n{second}\n订单号 {TAOBAO}"
+    assert record["order_number"] == TAOBAO and record["intake"] == "collecting"
+    assert first[:10] in texts(noted)  # the acknowledgement restates their first words
+    assert any(e.get("event") == "followup" and e.get("name") == FORM for e in events)
+
+
+async def test_a_filing_clears_the_words_that_came_before_it(bot_service):
+    history = [action("action_listen"), user("这个咋整啊 搞不明白", "nlu_fallback", 0.3), action("action_fallback"),
+               said("utter_default"), action("action_submit_complaint"), action("action_listen")]
+    from actions.acknowledge import unplaced_words
+
+    assert unplaced_words(tracker(history)) == []
+    assert unplaced_words(tracker(history[:4])) == ["这个咋整啊 搞不明白"]
