@@ -11,20 +11,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.services.tickets import NewTicket, TicketService, open_ticket
-from bot.store import open_store
 from bot.web.events import EventHub
-from tests.support.live_app import LiveApp, Receiver, database_url, make_settings
+from tests.support.live_app import LiveApp, Receiver, make_settings
 
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 FRIDAY_2330 = datetime(2026, 11, 27, 15, 30, tzinfo=timezone.utc)  # Friday 23:30 in Shanghai
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import requests
 import websockets
 
-from tests.support.fake_rasa import FakeRasa, live_app
+from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient, LiveApp, ticket_body
 
 
@@ -34,12 +34,6 @@ def say(live: LiveApp, session: str, text: str, **extra) -> requests.Response:
 
 def history(live: LiveApp, session: str) -> dict:
     return requests.get(f"{live.base}/api/chat/{session}/messages", timeout=10).json()
-
-
-@pytest.fixture()
-def rasa():
-    with FakeRasa() as fake:
-        yield fake
 
 
 @pytest.fixture()

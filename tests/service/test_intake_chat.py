@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.support.fake_rasa import FakeRasa, live_app
+from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient, LiveApp, Receiver, ticket_body
 
 
@@ -41,12 +41,6 @@ def open_record(live: LiveApp, session: str, **fields) -> dict:
 
 def ticket_now(live: LiveApp, ticket_id: str) -> dict:
     return live.call("GET", f"/api/tickets/{ticket_id}").json()["ticket"]
-
-
-@pytest.fixture()
-def rasa():
-    with FakeRasa() as fake:
-        yield fake
 
 
 @pytest.fixture()

@@ -9,18 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.services.tickets import IntakeUpdate, NewTicket, TicketService
-from bot.store import open_store
-from tests.support.live_app import database_url, make_settings
+from tests.support.live_app import make_settings
 
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
 
 
 @pytest.fixture

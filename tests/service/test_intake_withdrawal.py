@@ -17,17 +17,10 @@ import requests
 
 from bot.services import wording
 from bot.services.tickets import IntakeUpdate, NewTicket, TicketService
-from bot.store import open_store
-from tests.support.fake_rasa import FakeRasa, live_app
-from tests.support.live_app import AgentClient, Receiver, database_url, make_settings, ticket_body
+from tests.support.fake_rasa import live_app
+from tests.support.live_app import AgentClient, Receiver, make_settings, ticket_body
 
 ACTIVE = "status=new&status=open&status=pending_customer"
-
-
-@pytest.fixture()
-def rasa():
-    with FakeRasa() as fake:
-        yield fake
 
 
 @pytest.fixture()
@@ -185,14 +178,6 @@ def test_the_desk_labels_and_the_export_carry_the_state(live):
 # -- the store's part, on SQLite and PostgreSQL -------------------------------------------------------------
 
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
 
 
 def test_the_withdrawal_is_one_transaction_and_the_idle_pass_leaves_it_alone(store, tmp_path):

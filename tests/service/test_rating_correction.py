@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.service.test_handoff import history, live, open_ticket_for, rasa, say  # noqa: F401 (fixtures)
+from tests.service.test_handoff import history, live, open_ticket_for, say  # noqa: F401 (fixtures)
 from tests.support.live_app import AgentClient
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.test_handoff import history, open_ticket_for, rasa  # noqa: F401 (fixtures)
+from tests.service.test_handoff import history, open_ticket_for  # noqa: F401 (fixtures)
 from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient
 
 
 @pytest.fixture()
-def live(tmp_path, rasa):  # noqa: F811
+def live(tmp_path, rasa):
     with live_app(tmp_path, rasa) as running:
         yield running
 

@@ -15,17 +15,8 @@ from bot.store import TicketFilter, TicketNotFound, open_store
 from bot.store.agents import AgentExists
 from bot.store.migrations import MIGRATIONS, migrate
 from bot.store.tickets import NoConversation, day_bounds
-from tests.support.live_app import database_url
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        opened = open_store(url)
-        yield opened
-        opened.close()
 
 
 def values(key: str, created_at: datetime = T0, **extra) -> dict:
