@@ -8,7 +8,8 @@ is recorded, not answered with policy.
 Score of one sentence (split at 。！？!? and new lines; the best sentence counts), 0..1:
 - topic: the entry's first keyword group must match (else 0); 0.6 for it, plus 0.4 × the share of
   the other groups that match ("退款" + "多久");
-- × 1.0 when the sentence asks something (？, 吗/呢 at the end, 怎么, 多久, 能不能, 请问 …),
+- × 1.0 when the sentence asks something (？, 吗/呢 at the end or before a space, 怎么, 多久, 能不能,
+  请问 …),
   × 0.45 when it does not;
 - × 0.4 when it complains or accuses (还没, 一直没, 凭什么, 为什么, 怎么还, 拒绝, 不给, 只能, 坑, 发错 …):
   a "question" like "退款怎么还没到账" wants a person, not the policy. "还没发货" before a change
@@ -85,7 +86,9 @@ def _sentence_score(sentence: str, entry: FaqEntry) -> float:
     others = groups[1:]
     share = sum(1 for group in others if any(word and word in flat for word in group)) / len(others) if others else 1.0
     base = TOPIC_WEIGHT + (1 - TOPIC_WEIGHT) * share
-    base *= 1.0 if _QUESTION.search(flat) or re.search(r"[?？]", sentence) else NOT_ASKED
+    # Chat splits a question from its context with a space, not a "？": "还能退吗 今天第六天".
+    asked = _QUESTION.search(flat) or re.search(r"[?？]|[吗嘛呢](?=\s)", sentence)
+    base *= 1.0 if asked else NOT_ASKED
     if _COMPLAINT.search(_NOT_YET_CONDITION.sub("", flat)):
         base *= COMPLAINING
     similarity = _similarity(flat, _normalise(entry.question))

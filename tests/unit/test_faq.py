@@ -52,6 +52,8 @@ QUESTIONS = [
     ("坏了怎么保修？", "warranty"),
     ("这个耳机质保几年", "warranty"),
     ("咨询订单号:88812345678 订单金额:199.00 下单时间:2026-11-01 12:00:00 这个支持七天无理由吗", "seven_day_return"),
+    ("保价能申请吗 前天买的", "price_protection"),   # the question, a space, then its context
+    ("这个运费险有吗 我想退", "shipping_insurance"),
     ("没发货的订单可以取消吗", "cancel_order"),
     ("拍错颜色了 怎么取消", "cancel_order"),
     ("下错单了还能改吗", "cancel_order"),
