@@ -102,7 +102,8 @@ def test_praise_alone_is_positive_feedback(text):
 @pytest.mark.parametrize("text", [
     "很快就坏了", "不错 就是有点小", "好看 但是有色差", "好用吗", "质量好不好", "退款很快 谢谢",
     "等了十天才到 谢谢", "真快啊 呵呵", "好评返现呢", "说好的赠品呢 好评都给了", "不满意", "差评",
-    "没问题", "嗯", "", "/thank", "东西很好 可惜少了一个"])
+    "没问题", "嗯", "", "/thank", "东西很好 可惜少了一个",
+    "好快啊 都一个星期了", "真快 三天了还没动"])  # time gone by: sarcasm, not praise
 def test_a_problem_a_question_a_turn_or_no_praise_is_not_positive_feedback(text):
     assert not is_positive_feedback(text)
 
