@@ -51,6 +51,7 @@ from bot.domain.dialogue import (
     is_closing,
     is_question,
     issue_type_correction,
+    keeps_after_sales,
     question_kind,
     wants_a_person,
     wish_change_allowed,
@@ -298,6 +299,8 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:
             return {"issue_type": None}
         changed = previous and value != previous and not asked_now
+        if changed and previous == "after_sales_refund" and not button and keeps_after_sales(said):
+            return {"issue_type": previous}  # "这是质量问题凭什么不给退": the refusal stays the grievance
         named = None if button else (issue_type_named_in(said) or issue_type_correction(said))
         if changed and value != named:  # a type named in words ("不对，是价格问题") is taken as said
             _intent, confidence = latest_intent(tracker)

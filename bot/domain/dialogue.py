@@ -315,3 +315,14 @@ def is_own_mistake(text: str | None) -> bool:
         return False
     return bool(_OWN_MISTAKE.search(flat)) and not _SHOP_FAULT.search(flat)
 
+
+# A refused or stuck return, exchange, refund or repair (DESIGN.md "Which issue type").
+_REFUSAL = re.compile(r"不给(?:我)?(?:退|换|修|赔|处理|办)|不让(?:我)?退|不肯退|不退|不换|不修|拒绝|被拒|拒了|驳回|"
+                      r"不同意|不通过|不受理|不处理")
+
+
+def keeps_after_sales(text: str | None) -> bool:
+    """The refusal is the grievance ("这是质量问题凭什么不给退"): naming the item's defect while
+    arguing a refused return does not turn an after-sales complaint into a quality one."""
+    return bool(_REFUSAL.search(_flat(text)))
+

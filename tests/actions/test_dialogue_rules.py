@@ -377,3 +377,16 @@ async def test_the_noted_record_holds_every_word_nobody_could_place(monkeypatch,
     [record] = [r.body for r in service.requests_to("/api/tickets")]
     assert record["description"] == "哈哈哈哈 那个啥\n就那个东西嘛 你懂的"
     assert "needs_triage" in record["risk_flags"]
+
+
+async def test_arguing_a_refused_return_keeps_the_after_sales_type(shop):
+    """DESIGN.md: a refused return of a broken item is after-sales; naming the defect while arguing
+    the refusal at the read-back is no correction. Saying the type plainly still is."""
+    history = in_form("鞋子开胶申请退货被拒", "complain_after_sales_refund", requested="confirm",
+                      filled={"order_number": TAOBAO, "order_number_status": "given", "expectation": "return_refund"})
+    arguing = user("明明是质量问题 凭什么不给我退", "complain_product_quality")
+    _dispatcher, events = await validate(form_turn(history, arguing, {"issue_type": "product_quality"}))
+    assert slot_values(events)["issue_type"] == "after_sales_refund"
+    _dispatcher, events = await validate(form_turn(history, user("不对，问题是质量问题", "inform"),
+                                                   {"issue_type": "product_quality"}))
+    assert slot_values(events)["issue_type"] == "product_quality"
