@@ -25,7 +25,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.asking import open_record, ranked_issue_types
+from actions.asking import FILINGS, open_record, ranked_issue_types
 from actions.common import latest_intent, latest_text, settings, template_safe
 from bot.domain.deadlines import find_customer_deadline
 from bot.domain.dialogue import is_own_mistake, is_positive_feedback
@@ -84,7 +84,6 @@ def complaint_said_before(tracker: Tracker) -> bool:
 
 # Replies that leave a message's words with nobody: "没理解", "原话记下来了", "需要客服同事来答复".
 _UNPLACED_REPLIES = ("utter_default", "utter_noted_offer_human", "utter_answer_human_needed")
-_FILINGS = ("action_submit_complaint", "action_cancel_complaint", "action_handoff")
 
 
 def unplaced_words(tracker: Tracker) -> list[str]:
@@ -96,7 +95,7 @@ def unplaced_words(tracker: Tracker) -> list[str]:
     pending: str | None = None
     for event in tracker.events:
         kind = event.get("event")
-        if kind == "action" and event.get("name") in _FILINGS:
+        if kind == "action" and event.get("name") in FILINGS:
             words, pending = [], None
         elif kind == "user":
             text = (event.get("text") or "").strip()

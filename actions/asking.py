@@ -131,7 +131,8 @@ class ActionAskExpectation(Action):
 
 # -- the record ---------------------------------------------------------------------------------------
 
-_FILINGS = ("action_submit_complaint", "action_cancel_complaint", "action_handoff")
+# The actions that end a complaint: what comes after them is a new one.
+FILINGS = ("action_submit_complaint", "action_cancel_complaint", "action_handoff")
 
 
 def record_key(tracker: Tracker, *, starting: bool = False) -> str:
@@ -147,7 +148,7 @@ def record_key(tracker: Tracker, *, starting: bool = False) -> str:
          and events[i].get("name") == "action_acknowledge_complaint"), len(events))
     began = next((i for i in range(acknowledged - 1, -1, -1) if events[i].get("event") == "user"), None)
     text = (events[began].get("text") or "").strip() if began is not None else ""
-    filed = sum(1 for e in events[:began or 0] if e.get("event") == "action" and e.get("name") in _FILINGS)
+    filed = sum(1 for e in events[:began or 0] if e.get("event") == "action" and e.get("name") in FILINGS)
     return hashlib.sha256(f"{tracker.sender_id}|intake|{filed}|{text}".encode()).hexdigest()[:32]
 
 

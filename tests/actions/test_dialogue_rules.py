@@ -11,6 +11,7 @@ from actions.asking import ActionAskExpectation, ActionAskOrderNumber
 from actions.general import ActionFallback
 from tests.support.actions import (
     DOMAIN,
+    TAOBAO,
     action,
     form_turn,
     in_form,
@@ -24,11 +25,6 @@ from tests.support.actions import (
 from tests.support.actions import (
     validate_form as validate,
 )
-
-TAOBAO = "4512345678901234567"
-
-
-
 
 
 async def ask(action_class, events):

@@ -12,6 +12,7 @@ from tests.support.actions import (
     DOMAIN,
     SENDER,
     SHOP_TZ,
+    TAOBAO,
     TOKEN,
     LocalServer,
     Reply,
@@ -31,7 +32,6 @@ from tests.support.actions import (
     user,
 )
 
-TAOBAO = "4512345678901234567"
 TICKET = "TK-20261123-0007"
 
 

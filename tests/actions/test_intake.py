@@ -23,6 +23,7 @@ from tests.support.actions import (
     FORM,
     SENDER,
     SHOP_TZ,
+    TAOBAO,
     TOKEN,
     LocalServer,
     action,
@@ -47,9 +48,6 @@ from tests.support.actions import (
 from tests.support.actions import (
     validate_form as validate,
 )
-
-TAOBAO = "4512345678901234567"
-
 
 
 @pytest.fixture

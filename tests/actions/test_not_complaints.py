@@ -12,6 +12,7 @@ from actions.intake import ActionAcknowledgeComplaint
 from tests.support.actions import (
     DOMAIN,
     FORM,
+    TAOBAO,
     LocalServer,
     action,
     created_ticket,
@@ -30,7 +31,6 @@ from tests.support.actions import (
     validate_form as validate,
 )
 
-TAOBAO = "4512345678901234567"
 LISTEN = {"event": "followup", "name": "action_listen", "timestamp": None}
 
 

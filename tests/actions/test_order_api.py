@@ -11,6 +11,7 @@ from actions.clients.orders import OrderLookup, lookup_order
 from actions.intake import ValidateComplaintForm
 from tests.support.actions import (
     DOMAIN,
+    TAOBAO,
     LocalServer,
     Reply,
     closed_port_url,
@@ -25,7 +26,6 @@ from tests.support.actions import (
     user,
 )
 
-TAOBAO = "4512345678901234567"
 PDD = "240612-123456789012345"
 SLOW = 0.8  # seconds; longer than ORDER_API_TIMEOUT_SECONDS=0.3
 

@@ -18,6 +18,7 @@ from actions.withdrawal import WITHDRAW_CHECK, pending_question
 from tests.support.actions import (
     DOMAIN,
     SENDER,
+    TAOBAO,
     action,
     form_turn,
     in_form,
@@ -32,7 +33,6 @@ from tests.support.actions import (
 )
 from tests.support.actions import validate_form as validate
 
-TAOBAO = "4512345678901234567"
 CANCEL_RULE: list = []  # the form rejected the reply: the rule "cancelling during the intake" runs
 
 

@@ -1,12 +1,13 @@
-"""Fixtures the service tests share: a store on SQLite and on PostgreSQL, and a fake Rasa. A
-module's own fixture of the same name (another configuration) takes precedence."""
+"""Fixtures the service tests share: a store on SQLite and on PostgreSQL, a fake Rasa, the bot
+service on loopback wired to it (`live`) and a webhook receiver. A module's own fixture of the
+same name (another configuration) takes precedence."""
 from __future__ import annotations
 
 import pytest
 
 from bot.store import open_store
-from tests.support.fake_rasa import FakeRasa
-from tests.support.live_app import database_url
+from tests.support.fake_rasa import FakeRasa, live_app
+from tests.support.live_app import Receiver, database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -21,3 +22,15 @@ def store(request, tmp_path):
 def rasa():
     with FakeRasa() as fake:
         yield fake
+
+
+@pytest.fixture()
+def live(tmp_path, rasa):
+    with live_app(tmp_path, rasa) as running:
+        yield running
+
+
+@pytest.fixture()
+def receiver():
+    with Receiver() as running:
+        yield running

@@ -3,17 +3,8 @@ top (`GET /api/desk/live`) and is pushed as `live_waiting`; an agent who switche
 counted for the wait the customer is told."""
 from __future__ import annotations
 
-import pytest
-
 from tests.service.test_handoff import history, say  # noqa: F401 (fixtures)
-from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient
-
-
-@pytest.fixture()
-def live(tmp_path, rasa):
-    with live_app(tmp_path, rasa) as running:
-        yield running
 
 
 def test_a_live_customer_is_in_the_lane_with_the_waiting_time_and_leaves_it_when_claimed(live):

@@ -36,12 +36,6 @@ def history(live: LiveApp, session: str) -> dict:
     return requests.get(f"{live.base}/api/chat/{session}/messages", timeout=10).json()
 
 
-@pytest.fixture()
-def live(tmp_path, rasa):
-    with live_app(tmp_path, rasa) as running:
-        yield running
-
-
 def open_ticket_for(live: LiveApp, session: str, key: str | None = None) -> dict:
     response = live.call("POST", "/api/tickets", json=ticket_body(key or f"t-{session}", session_id=session))
     assert response.status_code == 201, response.text

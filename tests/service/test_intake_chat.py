@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.support.fake_rasa import live_app
-from tests.support.live_app import AgentClient, LiveApp, Receiver, ticket_body
+from tests.support.live_app import AgentClient, LiveApp, ticket_body
 
 
 def wait_for(predicate, seconds: float = 10.0):
@@ -41,12 +41,6 @@ def open_record(live: LiveApp, session: str, **fields) -> dict:
 
 def ticket_now(live: LiveApp, ticket_id: str) -> dict:
     return live.call("GET", f"/api/tickets/{ticket_id}").json()["ticket"]
-
-
-@pytest.fixture()
-def receiver():
-    with Receiver() as running:
-        yield running
 
 
 @pytest.fixture()

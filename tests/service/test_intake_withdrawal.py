@@ -24,12 +24,6 @@ ACTIVE = "status=new&status=open&status=pending_customer"
 
 
 @pytest.fixture()
-def receiver():
-    with Receiver() as running:
-        yield running
-
-
-@pytest.fixture()
 def live(tmp_path, rasa, receiver):
     with live_app(tmp_path, rasa, WEBHOOK_URL=receiver.url) as running:
         yield running

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.service.test_handoff import history, live, open_ticket_for, say  # noqa: F401 (fixtures)
+from tests.service.test_handoff import history, open_ticket_for, say  # noqa: F401 (fixtures)
 from tests.support.live_app import AgentClient
 
 
-def resolved_ticket(live, session: str) -> dict:  # noqa: F811
+def resolved_ticket(live, session: str) -> dict:
     ticket = open_ticket_for(live, session)
     lily = AgentClient(live, "lily")
     lily.call("PATCH", f"/api/tickets/{ticket['id']}", json={"assignee": "lily"})
@@ -19,12 +19,12 @@ def resolved_ticket(live, session: str) -> dict:  # noqa: F811
     return ticket
 
 
-def csat_events(live, ticket_id: str) -> list[dict]:  # noqa: F811
+def csat_events(live, ticket_id: str) -> list[dict]:
     events = live.call("GET", f"/api/tickets/{ticket_id}").json()["ticket"]["events"]
     return [e["details"] for e in events if e["action"] == "csat"]
 
 
-def test_a_mistapped_rating_is_corrected_in_one_message(live, rasa):  # noqa: F811
+def test_a_mistapped_rating_is_corrected_in_one_message(live, rasa):
     session = "s-fix-1"
     ticket = resolved_ticket(live, session)
     say(live, session, '/rate{"rating": 1}', button_title="1 非常不满意")
@@ -38,7 +38,7 @@ def test_a_mistapped_rating_is_corrected_in_one_message(live, rasa):  # noqa: F8
     assert rasa.texts(session) == []
 
 
-def test_a_bare_mistake_gets_the_buttons_and_the_next_rating_replaces_the_old(live, rasa):  # noqa: F811
+def test_a_bare_mistake_gets_the_buttons_and_the_next_rating_replaces_the_old(live, rasa):
     session = "s-fix-2"
     ticket = resolved_ticket(live, session)
     say(live, session, "2分 太慢了")
@@ -54,7 +54,7 @@ def test_a_bare_mistake_gets_the_buttons_and_the_next_rating_replaces_the_old(li
     assert kinds[-2:] == ["rating_fix", "rating_done"]
 
 
-def test_no_correction_after_ten_minutes_or_without_a_rating(live, rasa):  # noqa: F811
+def test_no_correction_after_ten_minutes_or_without_a_rating(live, rasa):
     session = "s-fix-3"
     ticket = resolved_ticket(live, session)
     say(live, session, "点错了")  # nothing rated yet: the assistant answers

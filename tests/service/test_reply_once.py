@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.service.test_handoff import history, open_ticket_for  # noqa: F401 (fixtures)
-from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient
-
-
-@pytest.fixture()
-def live(tmp_path, rasa):
-    with live_app(tmp_path, rasa) as running:
-        yield running
 
 
 def test_the_same_reply_sent_twice_is_stored_and_shown_once(live):

@@ -2,17 +2,8 @@
 the audit trail and told to the customer instead of "客服已处理完您的问题"."""
 from __future__ import annotations
 
-import pytest
-
 from tests.service.test_handoff import history, open_ticket_for, wait_for  # noqa: F401 (fixtures)
-from tests.support.fake_rasa import live_app
 from tests.support.live_app import AgentClient
-
-
-@pytest.fixture()
-def live(tmp_path, rasa):
-    with live_app(tmp_path, rasa) as running:
-        yield running
 
 
 def test_resolving_without_a_reply_is_refused_without_a_reason(live):

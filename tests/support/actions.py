@@ -51,6 +51,7 @@ ALWAYS_OPEN = "daily 00:00-24:00"
 TOKEN = "test-token-0123456789abcdef"
 IDENTITY_SECRET = "identity-secret-0123456789abcdef"
 SENDER = "web-3f2a9c"
+TAOBAO = "4512345678901234567"  # an order number in Taobao's format, shared by the action tests
 FORM_STARTED = 1_763_000_000.0  # timestamp of the form's ActiveLoop event in `in_form`
 PLACEHOLDER = re.compile(r"{\w+}")
 
