@@ -78,7 +78,10 @@ def complaint_said_before(tracker: Tracker) -> bool:
     if any(tracker.get_slot(name) for name in ("intake_ticket", "ticket_id", "handed_off")):
         return True
     users = [e for e in tracker.events if e.get("event") == "user"]
+    # A message the assistant set aside as no complaint (an own mistake, praise) does not count,
+    # whatever the classifier read in it ("我下错单了" reads as wrong_or_missing_item).
     return any(is_complaint_intent(((e.get("parse_data") or {}).get("intent") or {}).get("name"))
+               and not is_own_mistake(e.get("text")) and not is_positive_feedback(e.get("text"))
                for e in users[:-1]) or bool(unplaced_words(tracker))
 
 

@@ -66,6 +66,11 @@ def ranked_issue_types(ranking: list[dict[str, Any]]) -> list[str]:
     return found[:LIKELY_BUTTONS]
 
 
+# The types the first question offers when there is no likely reading (domain.yml utter_ask_issue_type).
+COMMON_TYPES = ("product_quality", "not_as_described", "wrong_or_missing_item", "logistics_delay",
+                "package_damaged_or_lost", "after_sales_refund")
+
+
 def type_buttons(types: list[str]) -> list[dict[str, str]]:
     """One button per likely type (the taxonomy's label) plus 其他."""
     buttons = [{"title": ISSUE_TYPES[t].label, "payload": f"/complain_{t}"} for t in types]
@@ -94,6 +99,9 @@ class ActionAskIssueType(Action):
             dispatcher.utter_message(response="utter_ask_issue_type_likely", buttons=type_buttons(likely))
         elif before == 0:
             dispatcher.utter_message(response="utter_ask_issue_type")
+        elif tracker.get_slot("description"):  # they told what happened: ask for the kind, not the story
+            dispatcher.utter_message(response="utter_ask_issue_type_again_described",
+                                     buttons=type_buttons(likely or list(COMMON_TYPES)))
         else:
             dispatcher.utter_message(response="utter_ask_issue_type_again")
         return events

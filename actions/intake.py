@@ -306,7 +306,8 @@ class ValidateComplaintForm(FormValidationAction):
             _intent, confidence = latest_intent(tracker)
             answering = requested in ("expectation", "order_number", "confirm")
             correcting = re.search(r"不是|不对|搞错|其实|应该是|而是", said)
-            if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(said):
+            states_wish = bool(normalise_expectation(said)) and wish_change_allowed(said)
+            if confidence < 0.8 or (answering and not correcting) or _ABOUT_THE_WISH.search(said) or states_wish:
                 # "赶紧给我发出来" answers the wish question; it is not a new complaint about a wrong item.
                 return {"issue_type": previous}  # only an explicit correction changes what the customer said
         if changed:

@@ -7,7 +7,7 @@ import re
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.asking import ActionAskExpectation, ActionAskOrderNumber
+from actions.asking import ActionAskExpectation, ActionAskIssueType, ActionAskOrderNumber
 from actions.general import ActionFallback
 from tests.support.actions import (
     DOMAIN,
@@ -15,6 +15,7 @@ from tests.support.actions import (
     action,
     form_turn,
     in_form,
+    payloads,
     responses,
     set_up_shop,
     slot_values,
@@ -386,3 +387,23 @@ async def test_arguing_a_refused_return_keeps_the_after_sales_type(shop):
     _dispatcher, events = await validate(form_turn(history, user("不对，问题是质量问题", "inform"),
                                                    {"issue_type": "product_quality"}))
     assert slot_values(events)["issue_type"] == "product_quality"
+
+
+async def test_a_wish_correction_at_the_read_back_never_changes_the_problem(shop):
+    """"不对 我要换货不要退款" corrects the wish; the classifier's sure after-sales reading of the
+    words 退款/换货 must not turn a quality complaint into an after-sales one."""
+    history = in_form("保温杯不保温", "complain_product_quality", requested="confirm",
+                      filled={"order_number": TAOBAO, "order_number_status": "given", "expectation": "return_refund"})
+    turn = form_turn(history, user("不对 我要换货不要退款 样子我挺喜欢的", "complain_after_sales_refund", 0.93),
+                     {"issue_type": "after_sales_refund", "expectation": "exchange"})
+    dispatcher, events = await validate(turn)
+    assert slot_values(events)["issue_type"] == "product_quality"
+    assert slot_values(events)["expectation"] == "exchange" and "售后退款" not in texts(dispatcher)
+
+
+async def test_the_second_type_question_after_a_description_asks_the_kind_not_the_story(shop):
+    history = in_form("我要投诉", "complain_other", requested="issue_type",
+                      filled={"asked": {"issue_type": 1}, "description": "对方知道我买了什么 信息是你们漏的"})
+    dispatcher, _events = await ask(ActionAskIssueType, history)
+    assert responses(dispatcher) == ["utter_ask_issue_type_again_described"]
+    assert "说说发生了什么" not in texts(dispatcher) and len(payloads(dispatcher)) == 7

@@ -277,3 +277,13 @@ async def test_a_filing_clears_the_words_that_came_before_it(bot_service):
 
     assert unplaced_words(tracker(history)) == []
     assert unplaced_words(tracker(history[:4])) == ["这个咋整啊 搞不明白"]
+
+
+async def test_an_order_number_after_an_own_mistake_is_noted_not_a_complaint(bot_service):
+    history = [action("action_listen"), user("我下错单了 颜色拍错了", "complain_wrong_or_missing_item", 0.6),
+               action("action_acknowledge_complaint"), said("utter_own_mistake"), action("action_listen")]
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeComplaint().run(
+        dispatcher, tracker([*history, user(f"订单号 {TAOBAO}", "inform", 0.9)]), DOMAIN)
+    assert responses(dispatcher) == ["utter_order_number_received"] and "抱歉" not in texts(dispatcher)
+    assert not started(events) and bot_service.received == []
